@@ -1,0 +1,22 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gilmour.Registry;
+
+namespace Gilmour.Json;
+
+/// <summary>Source-generated JSON for the hot path and the registry (snake_case, as DESIGN.md spells fields).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(Node))]
+[JsonSerializable(typeof(Subscription))]
+[JsonSerializable(typeof(RegistryChange))]
+[JsonSerializable(typeof(SubscriptionsApplied))]
+public sealed partial class GilmourJson : JsonSerializerContext;

@@ -1,0 +1,21 @@
+using StackExchange.Redis;
+
+namespace Gilmour.Protocol;
+
+/// <summary>
+/// The exclusion-group lock exactly as the Go and Ruby libraries take it:
+/// <c>SET &lt;sender&gt;&lt;group&gt; &lt;sender&gt;&lt;group&gt; NX EX 600</c>. Whoever sets it handles the message;
+/// everyone else in the group skips it. The key is left to expire, as the libraries do.
+/// </summary>
+public static class ExclusionLock
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(600);
+
+    public static string Key(string sender, string group) => sender + group;
+
+    public static Task<bool> TryAcquireAsync(IDatabaseAsync redis, string sender, string group)
+    {
+        var key = Key(sender, group);
+        return redis.StringSetAsync(key, key, Lifetime, When.NotExists);
+    }
+}

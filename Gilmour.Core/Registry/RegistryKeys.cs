@@ -1,0 +1,19 @@
+namespace Gilmour.Registry;
+
+/// <summary>Redis keys and channels of the proxy's own registry, spelled once. All live under "gilmour.proxy.".</summary>
+public static class RegistryKeys
+{
+    public const string Prefix = "gilmour.proxy.";
+
+    /// <summary>Set of every registered node id.</summary>
+    public const string NodeIndex = "gilmour.proxy.nodes";
+
+    /// <summary>String key holding one node's JSON (<see cref="Node"/>).</summary>
+    public static string Node(string id) => "gilmour.proxy.node." + id;
+
+    /// <summary>Every committed registry write is announced here (<see cref="RegistryChange"/>).</summary>
+    public const string ChangesChannel = "gilmour.proxy.registry";
+
+    /// <summary>Dispatchers acknowledge applied revisions here (<see cref="SubscriptionsApplied"/>).</summary>
+    public const string AppliedChannel = "gilmour.proxy.applied";
+}

@@ -1,0 +1,14 @@
+namespace Gilmour.Registry;
+
+/// <summary>
+/// A slot or service of a node: the topic it listens on, its exclusion group, the HTTP path on the node that
+/// handles it, and its timeout in seconds (Gilmour's default 600).
+/// </summary>
+public sealed record Subscription(string Topic, string? Group, string Path, int Timeout = Subscription.DefaultTimeoutSeconds)
+{
+    public const int DefaultTimeoutSeconds = 600;
+
+    /// <summary>Same topic, group and path: the identity a node may hold only once (409 otherwise).</summary>
+    public bool SameAs(Subscription other) =>
+        Topic == other.Topic && Group == other.Group && Path == other.Path;
+}
