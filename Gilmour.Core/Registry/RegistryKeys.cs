@@ -16,4 +16,14 @@ public static class RegistryKeys
 
     /// <summary>Dispatchers acknowledge applied revisions here (<see cref="SubscriptionsApplied"/>).</summary>
     public const string AppliedChannel = "gilmour.proxy.applied";
+
+    /// <summary>
+    /// Claim of one delivery of an ungrouped slot message to one node subscription: every dispatcher replica holds
+    /// the same subscriptions, and only the replica that sets this key (NX, expiring) delivers.
+    /// </summary>
+    public static string DeliveryClaim(string sender, string nodeId, string path) =>
+        "gilmour.proxy.claim." + sender + "." + nodeId + path;
+
+    /// <summary>Lease held by the one HealthMonitor replica that probes in a given interval.</summary>
+    public const string HealthMonitorLease = "gilmour.proxy.healthmonitor.leader";
 }
