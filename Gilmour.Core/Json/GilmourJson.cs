@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Gilmour.Errors;
 using Gilmour.Registry;
 
 namespace Gilmour.Json;
@@ -19,4 +20,6 @@ namespace Gilmour.Json;
 [JsonSerializable(typeof(Subscription))]
 [JsonSerializable(typeof(RegistryChange))]
 [JsonSerializable(typeof(SubscriptionsApplied))]
+[JsonSerializable(typeof(RubyErrorReport))]
+[JsonSerializable(typeof(GoErrorReport))]
 public sealed partial class GilmourJson : JsonSerializerContext;

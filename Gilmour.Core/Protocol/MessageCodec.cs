@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace Gilmour.Protocol;
@@ -10,22 +11,41 @@ namespace Gilmour.Protocol;
 /// </summary>
 public static class MessageCodec
 {
+    // Go and Ruby write non-ASCII text as raw UTF-8; the default encoder would turn it (and '+', '<', '&') into
+    // \uXXXX escapes. The payload is never embedded in HTML, so the relaxed encoder is safe here.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // Every request, reply and signal is encoded on the hot path: one reusable buffer and writer per thread
+    // leave the returned array as the only allocation.
+    private const int RetainedBufferLimit = 64 * 1024;
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
     public static byte[] Encode(Message message)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+
+        writer.WriteStartObject();
+        writer.WritePropertyName("data"u8);
+        if (message.Data.ValueKind == JsonValueKind.Undefined) writer.WriteNullValue();
+        else message.Data.WriteTo(writer);
+        if (message.Code is { } code) writer.WriteNumber("code"u8, code);
+        else writer.WriteNull("code"u8);
+        writer.WriteString("sender"u8, message.Sender);
+        if (message.Traceparent is { } traceparent) writer.WriteString("traceparent"u8, traceparent);
+        writer.WriteEndObject();
+        writer.Flush();
+
+        var encoded = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > RetainedBufferLimit)
         {
-            writer.WriteStartObject();
-            writer.WritePropertyName("data"u8);
-            if (message.Data.ValueKind == JsonValueKind.Undefined) writer.WriteNullValue();
-            else message.Data.WriteTo(writer);
-            if (message.Code is { } code) writer.WriteNumber("code"u8, code);
-            else writer.WriteNull("code"u8);
-            writer.WriteString("sender"u8, message.Sender);
-            if (message.Traceparent is { } traceparent) writer.WriteString("traceparent"u8, traceparent);
-            writer.WriteEndObject();
+            t_buffer = null;
+            t_writer = null;
         }
-        return buffer.WrittenSpan.ToArray();
+        return encoded;
     }
 
     /// <summary>
@@ -47,33 +67,47 @@ public static class MessageCodec
 
         if (root.ValueKind != JsonValueKind.Object) return new Message(root, null, "");
 
-        JsonElement data = default;
+        var data = Null;
         int? code = null;
         string? sender = null, traceparent = null;
         var known = false;
         foreach (var property in root.EnumerateObject())
         {
-            switch (property.Name)
+            if (property.NameEquals("data"u8))
             {
-                case "data":
-                    data = property.Value;
-                    known = true;
-                    break;
-                case "code":
-                    known = true;
-                    code = property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var c) ? c
-                        : property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetDouble(out var d) ? (int)d
-                        : null;
-                    break;
-                case "sender":
-                    known = true;
-                    sender = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : property.Value.GetRawText();
-                    break;
-                case "traceparent":
-                    traceparent = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString() : null;
-                    break;
+                data = property.Value;
+                known = true;
+            }
+            else if (property.NameEquals("code"u8))
+            {
+                code = CodeOf(property.Value);
+                known = true;
+            }
+            else if (property.NameEquals("sender"u8))
+            {
+                sender = property.Value.ValueKind switch
+                {
+                    JsonValueKind.String => property.Value.GetString(),
+                    JsonValueKind.Null => null,
+                    _ => property.Value.GetRawText(),
+                };
+                known = true;
+            }
+            else if (property.NameEquals("traceparent"u8) && property.Value.ValueKind == JsonValueKind.String)
+            {
+                traceparent = property.Value.GetString();
             }
         }
         return known ? new Message(data, code, sender ?? "", traceparent) : new Message(root, null, "");
     }
+
+    /// <summary>JSON null, the data of a message that carries none (handlers never see an undefined element).</summary>
+    public static readonly JsonElement Null = JsonElement.Parse("null"u8);
+
+    // Ruby sends 0 or null, Go 200; a float such as 200.0 is still a code, anything else is none.
+    private static int? CodeOf(JsonElement code) =>
+        code.ValueKind != JsonValueKind.Number ? null
+        : code.TryGetInt32(out var whole) ? whole
+        : code.TryGetDouble(out var number) && number is >= int.MinValue and <= int.MaxValue ? (int)number
+        : null;
 }
