@@ -1,3 +1,6 @@
+using System.Text.Json;
+using Gilmour.Json;
+using Gilmour.Protocol;
 using StackExchange.Redis;
 
 namespace Gilmour.Registry;
@@ -7,23 +10,161 @@ namespace Gilmour.Registry;
 /// MULTI/EXEC, optimistic on the node's previous value), bumps the node's revision, keeps the node's health ident
 /// in gilmour.known_host.health in step, and is announced on <see cref="RegistryKeys.ChangesChannel"/>.
 /// </summary>
+/// <remarks>
+/// The announcement is a PUBLISH inside the same MULTI/EXEC as the write: a committed write is always announced
+/// (no window where a crash between commit and publish loses it) and never announced before it is readable.
+/// </remarks>
 public sealed class NodeRegistry(IConnectionMultiplexer redis)
 {
+    /// <summary>How often an update or removal re-reads and retries after losing the race to another writer.</summary>
+    public const int MaxAttempts = 50;
+
+    /// <summary>The value Go writes for a live ident in gilmour.known_host.health.</summary>
+    private const string IdentAlive = "true";
+
+    private static readonly RedisChannel Changes = RedisChannel.Literal(RegistryKeys.ChangesChannel);
+
     private readonly IConnectionMultiplexer _redis = redis;
 
-    public Task<Node?> GetAsync(string id) => throw new NotImplementedException();
+    private IDatabase Database => _redis.GetDatabase();
 
-    public Task<IReadOnlyList<Node>> ListAsync() => throw new NotImplementedException();
+    public async Task<Node?> GetAsync(string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        var value = await Database.StringGetAsync(RegistryKeys.Node(id));
+        return value.IsNull ? null : Decode(id, value);
+    }
+
+    /// <summary>Every registered node, oldest registration first. Two round trips: SMEMBERS, then one MGET.</summary>
+    public async Task<IReadOnlyList<Node>> ListAsync()
+    {
+        var database = Database;
+        var ids = await database.SetMembersAsync(RegistryKeys.NodeIndex);
+        if (ids.Length == 0) return [];
+        var keys = new RedisKey[ids.Length];
+        for (var i = 0; i < ids.Length; i++) keys[i] = RegistryKeys.Node(ids[i]!);
+        var values = await database.StringGetAsync(keys);
+
+        var nodes = new List<Node>(values.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            // Removed between SMEMBERS and MGET: it is simply gone.
+            if (!values[i].IsNull) nodes.Add(Decode(ids[i]!, values[i]));
+        }
+        nodes.Sort(static (a, b) =>
+        {
+            var byTime = a.RegisteredAt.CompareTo(b.RegisteredAt);
+            return byTime != 0 ? byTime : string.CompareOrdinal(a.Id, b.Id);
+        });
+        return nodes;
+    }
 
     /// <summary>Adds a new node (revision 1) and its health ident. False when the id exists already.</summary>
-    public Task<bool> AddAsync(Node node) => throw new NotImplementedException();
+    /// <exception cref="ArgumentException">the node breaks one of the <see cref="NodeRules"/>.</exception>
+    public async Task<bool> AddAsync(Node node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var stored = node with { Revision = 1 };
+        NodeRules.Ensure(stored);
+        var key = RegistryKeys.Node(stored.Id);
+
+        var transaction = Database.CreateTransaction();
+        transaction.AddCondition(Condition.KeyNotExists(key));
+        _ = transaction.StringSetAsync(key, Encode(stored));
+        _ = transaction.SetAddAsync(RegistryKeys.NodeIndex, stored.Id);
+        _ = transaction.HashSetAsync(Channels.KnownHostHealth, stored.Ident, IdentAlive);
+        _ = transaction.PublishAsync(Changes, Announcement(stored.Id, RegistryChange.Added, stored.Revision));
+        return await transaction.ExecuteAsync();
+    }
 
     /// <summary>
     /// Read-modify-write with retry on concurrent change. <paramref name="change"/> returns the new node, or null
     /// to leave it as is. Returns the node as stored afterwards, or null when the id is unknown.
     /// </summary>
-    public Task<Node?> UpdateAsync(string id, Func<Node, Node?> change) => throw new NotImplementedException();
+    /// <remarks>
+    /// <paramref name="change"/> may run several times (once per attempt) and must only compute. The revision it
+    /// sets is ignored (the registry sets the old one + 1); it may not change the id or the health ident.
+    /// </remarks>
+    /// <exception cref="RegistryConflictException">lost the race <see cref="MaxAttempts"/> times.</exception>
+    /// <exception cref="ArgumentException">the changed node breaks one of the <see cref="NodeRules"/>.</exception>
+    public async Task<Node?> UpdateAsync(string id, Func<Node, Node?> change)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentNullException.ThrowIfNull(change);
+        var database = Database;
+        var key = RegistryKeys.Node(id);
+        for (var attempt = 1; ; attempt++)
+        {
+            var old = await database.StringGetAsync(key);
+            if (old.IsNull) return null;
+            var current = Decode(id, old);
+            var proposed = change(current);
+            if (proposed is null) return current;
+            if (proposed.Id != current.Id || proposed.Ident != current.Ident)
+                throw new InvalidOperationException($"node {id}: an update may not change the node's id or health ident");
+            var updated = proposed with { Revision = current.Revision + 1 };
+            NodeRules.Ensure(updated);
+
+            var transaction = database.CreateTransaction();
+            transaction.AddCondition(Condition.StringEqual(key, old));
+            _ = transaction.StringSetAsync(key, Encode(updated));
+            // Re-asserting the index member and the ident costs nothing in this round trip and repairs them if
+            // someone removed them by hand (health tools would otherwise lose the node).
+            _ = transaction.SetAddAsync(RegistryKeys.NodeIndex, id);
+            _ = transaction.HashSetAsync(Channels.KnownHostHealth, updated.Ident, IdentAlive);
+            _ = transaction.PublishAsync(Changes, Announcement(id, RegistryChange.Changed, updated.Revision));
+            if (await transaction.ExecuteAsync()) return updated;
+            await BackOffAsync(id, attempt);
+        }
+    }
 
     /// <summary>Removes the node and its health ident; returns what was removed, or null when unknown.</summary>
-    public Task<Node?> RemoveAsync(string id) => throw new NotImplementedException();
+    /// <exception cref="RegistryConflictException">lost the race <see cref="MaxAttempts"/> times.</exception>
+    public async Task<Node?> RemoveAsync(string id)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        var database = Database;
+        var key = RegistryKeys.Node(id);
+        for (var attempt = 1; ; attempt++)
+        {
+            var old = await database.StringGetAsync(key);
+            if (old.IsNull) return null;
+            var removed = Decode(id, old);
+
+            // Conditioned on the value read, so the ident deleted is the one of the node deleted.
+            var transaction = database.CreateTransaction();
+            transaction.AddCondition(Condition.StringEqual(key, old));
+            _ = transaction.KeyDeleteAsync(key);
+            _ = transaction.SetRemoveAsync(RegistryKeys.NodeIndex, id);
+            _ = transaction.HashDeleteAsync(Channels.KnownHostHealth, removed.Ident);
+            _ = transaction.PublishAsync(Changes, Announcement(id, RegistryChange.Removed, removed.Revision));
+            if (await transaction.ExecuteAsync()) return removed;
+            await BackOffAsync(id, attempt);
+        }
+    }
+
+    /// <summary>A short random pause, so writers that collided do not collide again in lockstep.</summary>
+    private static Task BackOffAsync(string id, int attempt)
+    {
+        if (attempt >= MaxAttempts) throw new RegistryConflictException(id, attempt);
+        return Task.Delay(Random.Shared.Next(1, 2 + Math.Min(attempt, 20)));
+    }
+
+    private static RedisValue Encode(Node node) => JsonSerializer.SerializeToUtf8Bytes(node, GilmourJson.Default.Node);
+
+    private static RedisValue Announcement(string id, string kind, long revision) =>
+        JsonSerializer.SerializeToUtf8Bytes(new RegistryChange(id, kind, revision), GilmourJson.Default.RegistryChange);
+
+    private static Node Decode(string id, RedisValue value)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize((byte[])value!, GilmourJson.Default.Node)
+                ?? throw new InvalidDataException($"{RegistryKeys.Node(id)} holds null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{RegistryKeys.Node(id)} does not hold a node: {e.Message}", e);
+        }
+    }
 }

@@ -11,4 +11,12 @@ public sealed record Subscription(string Topic, string? Group, string Path, int 
     /// <summary>Same topic, group and path: the identity a node may hold only once (409 otherwise).</summary>
     public bool SameAs(Subscription other) =>
         Topic == other.Topic && Group == other.Group && Path == other.Path;
+
+    /// <summary>
+    /// Same topic and exclusion group, whatever the path. Two services of one node alike in this way could never
+    /// both run (the group lock lets one member of a group take a request, and the node is one member), so a node
+    /// holds at most one service per topic and group.
+    /// </summary>
+    public bool SameExclusionGroupAs(Subscription other) =>
+        Topic == other.Topic && Group == other.Group;
 }
