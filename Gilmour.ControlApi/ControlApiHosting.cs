@@ -1,0 +1,80 @@
+using FastEndpoints;
+using FluentValidation.Results;
+using Gilmour.ControlApi.Errors;
+using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Security;
+using Gilmour.Registry;
+using Gilmour.Requests;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gilmour.ControlApi;
+
+public static class ControlApiHosting
+{
+    /// <summary>Options, the Gilmour engine (registry, requester), the node-facing services and FastEndpoints.</summary>
+    public static WebApplicationBuilder AddControlApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ControlApiOptions>()
+            .BindConfiguration(ControlApiOptions.Section)
+            .Validate(o => o.DefaultRequestTimeoutSeconds > 0, "DefaultRequestTimeoutSeconds must be positive")
+            .Validate(o => o.MaxRequestTimeoutSeconds >= o.DefaultRequestTimeoutSeconds,
+                "MaxRequestTimeoutSeconds must be at least DefaultRequestTimeoutSeconds")
+            .Validate(o => o.MaxBodyBytes > 0, "MaxBodyBytes must be positive")
+            .Validate(o => o.HealthCheckTimeoutSeconds > 0, "HealthCheckTimeoutSeconds must be positive")
+            .Validate(o => o.SubscriptionReadyTimeoutSeconds > 0, "SubscriptionReadyTimeoutSeconds must be positive")
+            .Validate(o => o.AllowedNodeHosts.All(CallbackHost.IsWellFormed), "AllowedNodeHosts holds something that is not a host")
+            .ValidateOnStart();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<ControlApiOptions>>((kestrel, options) =>
+            kestrel.Limits.MaxRequestBodySize = options.Value.MaxBodyBytes);
+
+        services.AddSingleton(sp => new NodeRegistry(sp.GetRequiredService<IConnectionMultiplexer>()));
+        services.AddSingleton(sp => new AppliedRevisions(sp.GetRequiredService<IConnectionMultiplexer>()));
+        services.AddSingleton(sp => new Requester(sp.GetRequiredService<IConnectionMultiplexer>()));
+        services.AddHostedService<RedisSubscriptionsStartup>();
+        services.AddSingleton<RegisteredNodes>();
+        services.AddSingleton<CallbackHost>();
+        services.AddSingleton<Publisher>();
+        // The pre-check must not retry: ServiceDefaults gives every client a retrying handler, removed here.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way.
+        services.AddHttpClient<NodeHealthCheck>()
+            .RemoveAllResilienceHandlers()
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false });
+#pragma warning restore EXTEXP0001
+
+        services.AddFastEndpoints();
+        return builder;
+    }
+
+    /// <summary>
+    /// The pipeline: failures to <c>{status}</c> answers, empty 404/405 answers as JSON, the API key, the body
+    /// guard, then the endpoints.
+    /// </summary>
+    public static WebApplication UseControlApi(this WebApplication app)
+    {
+        app.UseMiddleware<ErrorAnswers>();
+        app.UseStatusCodePages(context => ErrorAnswers.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode,
+            DescribeStatus(context.HttpContext)));
+        app.UseMiddleware<ApiKeyCheck>();
+        app.UseMiddleware<BodyGuard>();
+        app.UseFastEndpoints(config =>
+        {
+            ControlApiJson.Configure(config.Serializer.Options);
+            config.Endpoints.Configurator = endpoint => endpoint.AllowAnonymous();
+            config.Errors.StatusCode = StatusCodes.Status400BadRequest;
+            config.Errors.ResponseBuilder = (failures, _, _) => new ErrorAnswer(ErrorMapping.Describe(failures));
+            config.Binding.JsonExceptionTransformer = failure => new ValidationFailure("", ErrorMapping.Describe(failure));
+        });
+        return app;
+    }
+
+    private static string DescribeStatus(HttpContext context) => context.Response.StatusCode switch
+    {
+        StatusCodes.Status404NotFound => $"no route {context.Request.Method} {context.Request.Path}",
+        StatusCodes.Status405MethodNotAllowed => $"method {context.Request.Method} is not allowed on {context.Request.Path}",
+        var status => $"request failed with HTTP {status}",
+    };
+}

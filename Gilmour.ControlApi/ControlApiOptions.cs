@@ -1,0 +1,36 @@
+namespace Gilmour.ControlApi;
+
+/// <summary>Settings of the control API, bound from <c>Gilmour:ControlApi</c> and validated at start.</summary>
+public sealed record ControlApiOptions
+{
+    public const string Section = "Gilmour:ControlApi";
+
+    /// <summary>Timeout of a POST /request whose body names none.</summary>
+    public double DefaultRequestTimeoutSeconds { get; init; } = 60;
+
+    /// <summary>Upper bound of any request's timeout; larger asks are cut down to it.</summary>
+    public double MaxRequestTimeoutSeconds { get; init; } = 300;
+
+    /// <summary>Largest request body accepted (Kestrel's MaxRequestBodySize); larger bodies get 413.</summary>
+    public long MaxBodyBytes { get; init; } = 1_048_576;
+
+    /// <summary>When set, every route except /health and /alive requires header X-Api-Key with this value.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>
+    /// Hosts a registration may name in its explicit <c>host</c> field. Empty: the callback host is always the
+    /// registering client's own address, so the proxy never calls an address a client merely names (SSRF).
+    /// </summary>
+    public string[] AllowedNodeHosts { get; init; } = [];
+
+    /// <summary>How long the health pre-check of a registering or re-activated node may take.</summary>
+    public double HealthCheckTimeoutSeconds { get; init; } = 5;
+
+    /// <summary>How long a change waits for a dispatcher to make the node's subscriptions live.</summary>
+    public double SubscriptionReadyTimeoutSeconds { get; init; } = 10;
+
+    public TimeSpan DefaultRequestTimeout => TimeSpan.FromSeconds(DefaultRequestTimeoutSeconds);
+    public TimeSpan MaxRequestTimeout => TimeSpan.FromSeconds(MaxRequestTimeoutSeconds);
+    public TimeSpan HealthCheckTimeout => TimeSpan.FromSeconds(HealthCheckTimeoutSeconds);
+    public TimeSpan SubscriptionReadyTimeout => TimeSpan.FromSeconds(SubscriptionReadyTimeoutSeconds);
+}

@@ -1,0 +1,6 @@
+using Gilmour.ControlApi.Nodes;
+
+namespace Gilmour.ControlApi.Features.Nodes.List;
+
+/// <summary><c>{nodes:[...]}</c>.</summary>
+public sealed record ListNodesResponse(IReadOnlyList<NodeView> Nodes);

@@ -1,0 +1,28 @@
+using Gilmour.ControlApi.Nodes;
+
+namespace Gilmour.ControlApi.Features.Nodes.Register;
+
+/// <summary>POST /nodes: <c>{port, health_check?, slots?[], services?[], max_concurrency?, host?}</c>.</summary>
+public sealed class RegisterNodeRequest
+{
+    public int? Port { get; init; }
+    public string? HealthCheck { get; init; }
+    public List<SubscriptionInput?>? Slots { get; init; }
+    public List<SubscriptionInput?>? Services { get; init; }
+    public int? MaxConcurrency { get; init; }
+
+    /// <summary>Callback host; honoured only when the operator allow-listed it (AllowedNodeHosts).</summary>
+    public string? Host { get; init; }
+}
+
+/// <summary>One slot or service of a registration: <c>{topic, group?, path, timeout?}</c>.</summary>
+public sealed class SubscriptionInput : ISubscriptionFields
+{
+    public string? Topic { get; init; }
+    public string? Group { get; init; }
+    public string? Path { get; init; }
+    public int? Timeout { get; init; }
+}
+
+/// <summary><c>{id, status}</c>: the id the node uses for every later call.</summary>
+public sealed record RegisterNodeResponse(string Id, string Status);

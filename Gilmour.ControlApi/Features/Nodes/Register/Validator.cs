@@ -1,0 +1,47 @@
+using FastEndpoints;
+using FluentValidation;
+using FluentValidation.Results;
+using Gilmour.ControlApi.Nodes;
+using Gilmour.Registry;
+
+namespace Gilmour.ControlApi.Features.Nodes.Register;
+
+public sealed class RegisterNodeValidator : Validator<RegisterNodeRequest>
+{
+    public RegisterNodeValidator()
+    {
+        RuleLevelCascadeMode = CascadeMode.Stop;
+        RuleFor(x => x.Port).NotNull().WithMessage("is required")
+            .InclusiveBetween(NodeRules.MinPort, NodeRules.MaxPort).WithMessage($"must be between {NodeRules.MinPort} and {NodeRules.MaxPort}");
+        RuleFor(x => x.HealthCheck).Must(path => PathRules.Problem(path) is null).When(x => x.HealthCheck is not null)
+            .WithMessage((_, path) => PathRules.Problem(path)!);
+        RuleFor(x => x.MaxConcurrency).GreaterThan(0).When(x => x.MaxConcurrency is not null).WithMessage("must be positive");
+        RuleFor(x => x.Host).Must(host => CallbackHost.IsWellFormed(host!)).When(x => x.Host is not null)
+            .WithMessage("is not a host name or IP address");
+
+        RuleForEach(x => x.Slots).NotNull().WithMessage("may not be null")
+            .SetValidator(new SubscriptionFieldsValidator<SubscriptionInput>(SubscriptionKind.Slot)!);
+        RuleForEach(x => x.Services).NotNull().WithMessage("may not be null")
+            .SetValidator(new SubscriptionFieldsValidator<SubscriptionInput>(SubscriptionKind.Service)!);
+        RuleFor(x => x).Custom((request, context) =>
+        {
+            foreach (var (kind, list) in new[] { (SubscriptionKind.Slot, request.Slots), (SubscriptionKind.Service, request.Services) })
+            {
+                var inputs = list ?? [];
+                for (var i = 0; i < inputs.Count; i++)
+                    for (var j = 0; j < i; j++)
+                        if (inputs[i] is { } later && inputs[j] is { } earlier && Repeats(kind, earlier, later) is { } why)
+                            context.AddFailure(new ValidationFailure($"{kind.Noun()}s[{i}]", $"repeats {kind.Noun()}s[{j}]{why}"));
+            }
+        });
+    }
+
+    private static string? Repeats(SubscriptionKind kind, SubscriptionInput earlier, SubscriptionInput later)
+    {
+        Subscription first = earlier.ToSubscription(), second = later.ToSubscription();
+        if (first.SameAs(second)) return " (same topic, group and path)";
+        if (kind == SubscriptionKind.Service && first.SameExclusionGroupAs(second))
+            return " (same topic and exclusion group): two handlers of one exclusion group on one node could never both run";
+        return null;
+    }
+}

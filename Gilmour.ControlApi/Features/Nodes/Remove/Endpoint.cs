@@ -1,0 +1,23 @@
+using FastEndpoints;
+using Gilmour.ControlApi.Nodes;
+
+namespace Gilmour.ControlApi.Features.Nodes.Remove;
+
+/// <summary>
+/// DELETE /nodes/{id}: the node disappears and its subscriptions go; deliveries already in flight finish
+/// (the dispatcher lets them), and its health ident leaves gilmour.known_host.health.
+/// </summary>
+public sealed class RemoveNodeEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRequest, StatusAnswer>
+{
+    public override void Configure()
+    {
+        Delete("/nodes/{id}");
+        RequestBinder(new RequestBinder<NodeIdRequest>(BindingSource.RouteValues));
+    }
+
+    public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)
+    {
+        await nodes.RemoveAsync(request.Id, ct);
+        await Send.OkAsync(StatusAnswer.Ok, ct);
+    }
+}

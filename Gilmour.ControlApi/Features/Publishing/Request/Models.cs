@@ -1,0 +1,23 @@
+using System.Text.Json;
+
+namespace Gilmour.ControlApi.Features.Publishing.Request;
+
+/// <summary>POST /request/{id}: <c>{topic?, composition?, message, timeout?}</c>, exactly one of topic and composition.</summary>
+public sealed class PublishRequestRequest
+{
+    /// <summary>The node that publishes (it must be ok).</summary>
+    public string Id { get; init; } = "";
+    public string? Topic { get; init; }
+    public JsonElement? Composition { get; init; }
+
+    /// <summary>Any JSON; absent means null.</summary>
+    public JsonElement? Message { get; init; }
+
+    /// <summary>Seconds; default DefaultRequestTimeoutSeconds, capped at MaxRequestTimeoutSeconds.</summary>
+    public double? Timeout { get; init; }
+}
+
+/// <summary><c>{messages:[{data, code}], code, length}</c>: code is the highest of the messages' codes.</summary>
+public sealed record PublishRequestResponse(IReadOnlyList<ReplyView> Messages, int Code, int Length);
+
+public sealed record ReplyView(JsonElement Data, int Code);

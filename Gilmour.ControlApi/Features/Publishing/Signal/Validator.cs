@@ -1,0 +1,16 @@
+using FastEndpoints;
+using FluentValidation;
+using Gilmour.ControlApi.Publishing;
+
+namespace Gilmour.ControlApi.Features.Publishing.Signal;
+
+public sealed class PublishSignalValidator : Validator<PublishSignalRequest>
+{
+    public PublishSignalValidator()
+    {
+        RuleFor(x => x.Topic).Must(topic => PublishTopic.Problem(topic) is null)
+            .WithMessage((_, topic) => PublishTopic.Problem(topic)!);
+        RuleFor(x => x.Message).Must(m => JsonText.IsValidUtf8(m!.Value)).When(x => x.Message is not null)
+            .WithMessage("is not valid UTF-8");
+    }
+}

@@ -1,0 +1,9 @@
+using FastEndpoints;
+using Gilmour.ControlApi.Nodes;
+
+namespace Gilmour.ControlApi.Features.Services.Add;
+
+public sealed class AddServiceValidator : Validator<AddServiceRequest>
+{
+    public AddServiceValidator() => Include(new SubscriptionFieldsValidator<AddServiceRequest>(SubscriptionKind.Service));
+}

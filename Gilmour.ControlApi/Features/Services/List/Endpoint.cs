@@ -1,0 +1,20 @@
+using FastEndpoints;
+using Gilmour.ControlApi.Nodes;
+
+namespace Gilmour.ControlApi.Features.Services.List;
+
+/// <summary>GET /nodes/{id}/services.</summary>
+public sealed class ListServicesEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRequest, ListServicesResponse>
+{
+    public override void Configure()
+    {
+        Get("/nodes/{id}/services");
+        RequestBinder(new RequestBinder<NodeIdRequest>(BindingSource.RouteValues));
+    }
+
+    public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)
+    {
+        var node = await nodes.GetAsync(request.Id);
+        await Send.OkAsync(new ListServicesResponse(SubscriptionView.From(node.Services)), ct);
+    }
+}

@@ -1,0 +1,6 @@
+using Gilmour.ControlApi.Nodes;
+
+namespace Gilmour.ControlApi.Features.Services.List;
+
+/// <summary><c>{services:[{topic, group, path, timeout}]}</c>.</summary>
+public sealed record ListServicesResponse(IReadOnlyList<SubscriptionView> Services);

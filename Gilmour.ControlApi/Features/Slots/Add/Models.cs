@@ -1,0 +1,5 @@
+using Gilmour.ControlApi.Nodes;
+
+namespace Gilmour.ControlApi.Features.Slots.Add;
+
+public sealed class AddSlotRequest : AddSubscriptionRequest;

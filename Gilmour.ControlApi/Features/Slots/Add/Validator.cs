@@ -1,0 +1,9 @@
+using FastEndpoints;
+using Gilmour.ControlApi.Nodes;
+
+namespace Gilmour.ControlApi.Features.Slots.Add;
+
+public sealed class AddSlotValidator : Validator<AddSlotRequest>
+{
+    public AddSlotValidator() => Include(new SubscriptionFieldsValidator<AddSlotRequest>(SubscriptionKind.Slot));
+}

@@ -1,0 +1,20 @@
+using FastEndpoints;
+using Gilmour.ControlApi.Nodes;
+
+namespace Gilmour.ControlApi.Features.Slots.List;
+
+/// <summary>GET /nodes/{id}/slots.</summary>
+public sealed class ListSlotsEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRequest, ListSlotsResponse>
+{
+    public override void Configure()
+    {
+        Get("/nodes/{id}/slots");
+        RequestBinder(new RequestBinder<NodeIdRequest>(BindingSource.RouteValues));
+    }
+
+    public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)
+    {
+        var node = await nodes.GetAsync(request.Id);
+        await Send.OkAsync(new ListSlotsResponse(SubscriptionView.From(node.Slots)), ct);
+    }
+}

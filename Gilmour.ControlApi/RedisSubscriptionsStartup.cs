@@ -1,0 +1,41 @@
+using Gilmour.Registry;
+using Gilmour.Requests;
+
+namespace Gilmour.ControlApi;
+
+/// <summary>
+/// Opens, at boot, the two long-lived subscriptions of this service: the requester's reply pattern (so the first
+/// POST /request pays no SUBSCRIBE round trip) and the dispatchers' acknowledgements (so no acknowledgement can
+/// slip by between a registry write and the wait for it). Redis may be late at boot: keep trying rather than fail
+/// the host; both also subscribe lazily on first use.
+/// </summary>
+public sealed class RedisSubscriptionsStartup(Requester requester, AppliedRevisions applied, ILogger<RedisSubscriptionsStartup> log)
+    : BackgroundService
+{
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                await Task.WhenAll(requester.StartAsync(stoppingToken), applied.StartAsync(stoppingToken));
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning(e, "Redis subscriptions not open yet; retrying in {Delay}", delay);
+                await Task.Delay(delay, stoppingToken);
+                delay = delay * 2 < MaxDelay ? delay * 2 : MaxDelay;
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await applied.StopAsync(cancellationToken);
+    }
+}
