@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using Gilmour.Registry;
+using Gilmour.Responding;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Gilmour.Dispatcher;
+
+/// <summary>
+/// Keeps the Redis subscriptions of every node in step with the registry. Applying a node reads its latest stored
+/// state and diffs it against what is live; applies of one node never overlap, and a trigger that finds an apply
+/// already waiting is covered by it. After each newly applied revision the dispatcher acknowledges it on
+/// <see cref="RegistryKeys.AppliedChannel"/>, which the ControlApi waits for before it answers.
+/// </summary>
+public sealed partial class NodeSubscriptions(
+    IConnectionMultiplexer redis,
+    NodeRegistry registry,
+    AppliedRevisions applied,
+    NodeDelivery delivery,
+    IOptions<DispatcherOptions> options,
+    ILoggerFactory loggers)
+{
+    private readonly IConnectionMultiplexer _redis = redis;
+    private readonly NodeRegistry _registry = registry;
+    private readonly AppliedRevisions _applied = applied;
+    private readonly NodeDelivery _delivery = delivery;
+    private readonly ILoggerFactory _loggers = loggers;
+    private readonly ILogger _logger = loggers.CreateLogger<NodeSubscriptions>();
+    private readonly ConcurrentDictionary<string, ProxiedNode> _nodes = new(StringComparer.Ordinal);
+
+    // The registry keeps each node's ident in gilmour.known_host.health; replicas must not delete each other's.
+    private readonly ResponderOptions _responderTemplate = new()
+    {
+        RegisterIdent = false,
+        AnswerHealth = true,
+        ErrorPolicy = options.Value.ErrorPolicy,
+    };
+
+    private volatile bool _stopping;
+
+    /// <summary>Names this dispatcher in its acknowledgements.</summary>
+    public string Name { get; } = $"{Environment.MachineName}-pid-{Environment.ProcessId}";
+
+    /// <summary>Nodes whose subscriptions this dispatcher holds now.</summary>
+    public int LiveNodes => _nodes.Values.Count(node => node.IsLive);
+
+    /// <summary>Reacts to an announcement: the node is re-read and applied.</summary>
+    public Task OnChangeAsync(RegistryChange change) =>
+        ApplyAsync(change.Id, change.Kind == RegistryChange.Removed ? change.Revision : null);
+
+    /// <summary>Re-applies every registered node and every node held here (heals missed announcements).</summary>
+    public async Task ReconcileAllAsync()
+    {
+        var ids = new HashSet<string>(_nodes.Keys, StringComparer.Ordinal);
+        foreach (var node in await _registry.ListAsync()) ids.Add(node.Id);
+        var applies = new List<Task>(ids.Count);
+        foreach (var id in ids) applies.Add(ApplyAsync(id));
+        await Task.WhenAll(applies);
+    }
+
+    /// <summary>
+    /// Applies the latest stored state of node <paramref name="id"/>. <paramref name="removedRevision"/> is the
+    /// revision a removal announcement carried: a removal is acknowledged with that revision + 1.
+    /// </summary>
+    public async Task ApplyAsync(string id, long? removedRevision = null)
+    {
+        while (!_stopping)
+        {
+            var node = _nodes.GetOrAdd(id, static (id, self) => new ProxiedNode(id, self._redis, self._delivery, self._responderTemplate, self._loggers.CreateLogger<ProxiedNode>()), this);
+            if (removedRevision is { } removed) InterlockedMax(ref node.RemovedRevision, removed);
+            // An apply already waiting for the gate reads the registry after this trigger: it covers it.
+            if (Interlocked.CompareExchange(ref node.ApplyWaiting, 1, 0) != 0) return;
+
+            await node.ApplyGate.WaitAsync();
+            try
+            {
+                Volatile.Write(ref node.ApplyWaiting, 0);
+                if (node.Retired) continue;
+                if (_stopping) return;
+                await ApplyLatestAsync(node);
+                return;
+            }
+            finally
+            {
+                node.ApplyGate.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Graceful shutdown: no more applies; every node's Responder stops taking messages and unsubscribes, and
+    /// in-flight deliveries finish (bounded by their timeouts, or by <paramref name="cancellationToken"/>).
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _stopping = true;
+        await Task.WhenAll(_nodes.Values.Select(node => ReleaseOnStopAsync(node, cancellationToken)));
+    }
+
+    private async Task ApplyLatestAsync(ProxiedNode node)
+    {
+        var stored = await _registry.GetAsync(node.Id);
+        long revision;
+        if (stored is { Status: NodeStatus.Ok })
+        {
+            await node.SyncAsync(stored);
+            revision = stored.Revision;
+        }
+        else
+        {
+            // Not ok, or gone: off the bus. A running delivery finishes and replies before this returns.
+            await node.ReleaseAsync(stored);
+            revision = stored?.Revision ?? RemovalRevision(node);
+            if (stored is null)
+            {
+                node.Retired = true;
+                _nodes.TryRemove(new KeyValuePair<string, ProxiedNode>(node.Id, node));
+            }
+        }
+
+        if (revision <= 0 || revision == node.AcknowledgedRevision) return;
+        await _applied.PublishAsync(new SubscriptionsApplied(node.Id, revision, Name));
+        node.AcknowledgedRevision = revision;
+        LogApplied(node.Id, revision, stored?.Status.ToWire() ?? "deleted");
+    }
+
+    /// <summary>
+    /// The ControlApi waits on DELETE for the removed revision + 1; a node this dispatcher never saw is still
+    /// acknowledged from the announcement, and one it only saw is acknowledged from what it saw.
+    /// </summary>
+    private static long RemovalRevision(ProxiedNode node)
+    {
+        var last = Math.Max(node.KnownRevision, Interlocked.Read(ref node.RemovedRevision));
+        return last > 0 ? last + 1 : 0;
+    }
+
+    private async Task ReleaseOnStopAsync(ProxiedNode node, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await node.ApplyGate.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        try
+        {
+            await node.ReleaseAsync(null).WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogStopFailed(e, node.Id);
+        }
+        catch (OperationCanceledException)
+        {
+            // Drain time is up: the process exits with the delivery still running.
+        }
+        finally
+        {
+            node.ApplyGate.Release();
+        }
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        for (var current = Interlocked.Read(ref target); value > current; current = Interlocked.Read(ref target))
+            if (Interlocked.CompareExchange(ref target, value, current) == current) return;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Node {NodeId} revision {Revision} applied ({Status})")]
+    private partial void LogApplied(string nodeId, long revision, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Node {NodeId} did not stop cleanly")]
+    private partial void LogStopFailed(Exception exception, string nodeId);
+}

@@ -1,0 +1,174 @@
+using Gilmour.Registry;
+using Gilmour.Responding;
+using StackExchange.Redis;
+
+namespace Gilmour.Dispatcher;
+
+/// <summary>
+/// The dispatcher's side of one registered node: while the node is ok, a Gilmour Responder of its own (so health
+/// tools see the node as a Gilmour process under its ident) holding the node's subscriptions; its concurrency cap.
+/// Every method but <see cref="EnterAsync"/> runs under <see cref="ApplyGate"/>, one apply of a node at a time.
+/// </summary>
+public sealed partial class ProxiedNode(
+    string id,
+    IConnectionMultiplexer redis,
+    NodeDelivery delivery,
+    ResponderOptions responderTemplate,
+    ILogger logger)
+{
+    private readonly IConnectionMultiplexer _redis = redis;
+    private readonly NodeDelivery _delivery = delivery;
+    private readonly ResponderOptions _responderTemplate = responderTemplate;
+    private readonly ILogger _logger = logger;
+    private readonly Dictionary<NodeSubscription, IAsyncDisposable> _live = [];
+    private readonly HashSet<NodeSubscription> _refused = [];
+    private Responder? _responder;
+    private volatile Node? _current;
+    private volatile SemaphoreSlim? _concurrency;
+    private int? _concurrencyLimit;
+
+    public string Id { get; } = id;
+
+    /// <summary>The registration as last applied; deliveries read the node's address from it.</summary>
+    public Node Current => _current ?? throw new InvalidOperationException($"node {Id} has not been applied yet");
+
+    internal SemaphoreSlim ApplyGate { get; } = new(1, 1);
+
+    /// <summary>1 while an apply waits for the gate: it will read the registry after any trigger that finds it so.</summary>
+    internal int ApplyWaiting;
+
+    /// <summary>Highest revision announced as removed (the announcement carries the last revision of the node).</summary>
+    internal long RemovedRevision;
+
+    /// <summary>The last revision this dispatcher saw of the node, and the last one it acknowledged.</summary>
+    internal long KnownRevision { get; set; }
+
+    internal long AcknowledgedRevision { get; set; }
+
+    /// <summary>Set once the node is gone and this entry has left the table; a late trigger then starts afresh.</summary>
+    internal bool Retired { get; set; }
+
+    internal bool IsLive => _responder is not null;
+
+    /// <summary>
+    /// Makes the node's Redis subscriptions match <paramref name="node"/> (status ok) as a diff: unchanged ones stay
+    /// subscribed, removed ones go, added ones come.
+    /// </summary>
+    internal async Task SyncAsync(Node node)
+    {
+        _current = node;
+        KnownRevision = node.Revision;
+        if (_concurrency is null ? node.MaxConcurrency is not null : node.MaxConcurrency != _concurrencyLimit)
+        {
+            // Deliveries holding a place in the old cap release it there; new ones queue on the new cap.
+            _concurrency = node.MaxConcurrency is { } limit ? new SemaphoreSlim(limit, limit) : null;
+            _concurrencyLimit = node.MaxConcurrency;
+        }
+
+        if (_responder is null)
+        {
+            var responder = new Responder(_redis, _responderTemplate with { Ident = node.Ident });
+            try
+            {
+                await responder.StartAsync();
+            }
+            catch
+            {
+                await responder.DisposeAsync();
+                throw;
+            }
+            _responder = responder;
+            LogLive(Id, node.Ident);
+        }
+
+        var desired = new HashSet<NodeSubscription>(node.Services.Count + node.Slots.Count);
+        foreach (var service in node.Services) desired.Add(new(SubscriptionKind.Service, service));
+        foreach (var slot in node.Slots) desired.Add(new(SubscriptionKind.Slot, slot));
+        _refused.IntersectWith(desired);
+
+        // Removals first: a service whose path or timeout changed keeps its topic and group, and a Responder holds
+        // one handler per topic and group.
+        foreach (var (subscription, handle) in _live.ToArray())
+        {
+            if (desired.Contains(subscription)) continue;
+            await handle.DisposeAsync();
+            _live.Remove(subscription);
+            LogUnsubscribed(Id, subscription.Kind, subscription.Subscription.Topic, subscription.Subscription.Path);
+        }
+        foreach (var subscription in desired)
+        {
+            if (_live.ContainsKey(subscription) || _refused.Contains(subscription)) continue;
+            try
+            {
+                _live.Add(subscription, await SubscribeAsync(_responder, subscription));
+                LogSubscribed(Id, subscription.Kind, subscription.Subscription.Topic, subscription.Subscription.Path);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // A registration the Responder cannot hold (the ControlApi refuses these, so it was written by
+                // something else): the node's other subscriptions still go live; this one is not retried.
+                _refused.Add(subscription);
+                LogRefused(e, Id, subscription.Kind, subscription.Subscription.Topic);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the node off the bus: its Responder unsubscribes everything and stops answering health pings; in-flight
+    /// deliveries finish and reply first.
+    /// </summary>
+    internal async Task ReleaseAsync(Node? node)
+    {
+        if (node is not null)
+        {
+            _current = node;
+            KnownRevision = node.Revision;
+        }
+        if (_responder is not { } responder) return;
+        _responder = null;
+        _live.Clear();
+        _refused.Clear();
+        try
+        {
+            await responder.StopAsync();
+        }
+        finally
+        {
+            await responder.DisposeAsync();
+        }
+        LogReleased(Id, node?.Status.ToWire() ?? "deleted");
+    }
+
+    /// <summary>Waits for a free place under the node's max_concurrency; null when the node has no cap.</summary>
+    internal async ValueTask<SemaphoreSlim?> EnterAsync(CancellationToken timeout)
+    {
+        var concurrency = _concurrency;
+        if (concurrency is null) return null;
+        await concurrency.WaitAsync(timeout);
+        return concurrency;
+    }
+
+    private Task<IAsyncDisposable> SubscribeAsync(Responder responder, NodeSubscription subscription)
+    {
+        var s = subscription.Subscription;
+        var timeout = TimeSpan.FromSeconds(s.Timeout);
+        return subscription.Kind == SubscriptionKind.Service
+            ? responder.ReplyAsync(s.Topic, s.Group ?? "", (message, token) => _delivery.RequestAsync(this, s, message, token), timeout)
+            : responder.SlotAsync(s.Topic, s.Group, (message, token) => _delivery.SignalAsync(this, s, message, token), timeout);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} is live on the bus as {Ident}")]
+    private partial void LogLive(string nodeId, string ident);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} is off the bus ({Status})")]
+    private partial void LogReleased(string nodeId, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} subscribed {Kind} {Topic} -> {Path}")]
+    private partial void LogSubscribed(string nodeId, SubscriptionKind kind, string topic, string path);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} unsubscribed {Kind} {Topic} -> {Path}")]
+    private partial void LogUnsubscribed(string nodeId, SubscriptionKind kind, string topic, string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Node {NodeId}: the {Kind} on {Topic} cannot be subscribed")]
+    private partial void LogRefused(Exception exception, string nodeId, SubscriptionKind kind, string topic);
+}

@@ -1,0 +1,33 @@
+using Gilmour.Registry;
+
+namespace Gilmour.HealthMonitor;
+
+public static class HealthMonitorHostingExtensions
+{
+    /// <summary>Named HttpClient of the probes: no retries (one probe is one observation), no client-wide timeout.</summary>
+    internal const string ProbeClient = "health-probe";
+
+    /// <summary>The node health loop and what it needs; expects an IConnectionMultiplexer registered already.</summary>
+    public static IHostApplicationBuilder AddHealthMonitor(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<HealthMonitorOptions>()
+            .BindConfiguration(HealthMonitorOptions.Section)
+            .Validate(o => o.IntervalSeconds > 0, $"{HealthMonitorOptions.Section}:IntervalSeconds must be greater than 0")
+            .Validate(o => o.ProbeTimeoutSeconds > 0 && o.ProbeTimeoutSeconds < o.IntervalSeconds,
+                $"{HealthMonitorOptions.Section}:ProbeTimeoutSeconds must be greater than 0 and less than IntervalSeconds")
+            .Validate(o => o.FailureThreshold >= 1, $"{HealthMonitorOptions.Section}:FailureThreshold must be at least 1")
+            .ValidateOnStart();
+
+        // The probe timeout is applied per call (HealthProbe), so the client itself has none.
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental, yet it is the way to opt one client out of ConfigureHttpClientDefaults
+        builder.Services.AddHttpClient(ProbeClient, http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+
+        builder.Services.AddSingleton<NodeRegistry>();
+        builder.Services.AddSingleton<HealthProbe>();
+        builder.Services.AddSingleton<HealthMonitorLease>();
+        builder.Services.AddHostedService<HealthProbeLoop>();
+        return builder;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Gilmour.HealthMonitor;
+
+/// <summary>Bound from <c>Gilmour:HealthMonitor</c>. Fractions of seconds are allowed (tests use short intervals).</summary>
+public sealed record HealthMonitorOptions
+{
+    public const string Section = "Gilmour:HealthMonitor";
+
+    /// <summary>Time between two probe rounds over every node that is not dirty.</summary>
+    public double IntervalSeconds { get; init; } = 10;
+
+    /// <summary>How long one health check may take before it counts as failed; must be shorter than the interval.</summary>
+    public double ProbeTimeoutSeconds { get; init; } = 5;
+
+    /// <summary>Consecutive failed probes (non-2xx or timeout) that turn an ok node unavailable.</summary>
+    public int FailureThreshold { get; init; } = 1;
+
+    public TimeSpan Interval => TimeSpan.FromSeconds(IntervalSeconds);
+
+    public TimeSpan ProbeTimeout => TimeSpan.FromSeconds(ProbeTimeoutSeconds);
+
+    /// <summary>
+    /// A lease lives three intervals: a holder renews it every round, and a replica that dies without releasing it
+    /// is replaced within that time.
+    /// </summary>
+    public TimeSpan LeaseLifetime => Interval * 3;
+}

@@ -1,0 +1,119 @@
+using Gilmour.Registry;
+using Microsoft.Extensions.Options;
+
+namespace Gilmour.HealthMonitor;
+
+/// <summary>
+/// Every interval, while this replica holds the lease: probe every node that is not dirty, concurrently, and write
+/// the status changes to the registry (which announces them, so the Dispatcher reacts at once).
+/// </summary>
+public sealed partial class HealthProbeLoop(
+    NodeRegistry registry,
+    HealthProbe probe,
+    HealthMonitorLease lease,
+    IOptions<HealthMonitorOptions> options,
+    ILogger<HealthProbeLoop> logger) : BackgroundService
+{
+    private readonly NodeRegistry _registry = registry;
+    private readonly HealthProbe _probe = probe;
+    private readonly HealthMonitorLease _lease = lease;
+    private readonly HealthMonitorOptions _options = options.Value;
+    private readonly ILogger<HealthProbeLoop> _logger = logger;
+    private readonly HealthVerdict _verdict = new(options.Value.FailureThreshold);
+    private bool _leading;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_options.Interval);
+        try
+        {
+            do await RunRoundAsync(stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await _lease.ReleaseAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogLeaseReleaseFailed(e);
+        }
+    }
+
+    private async Task RunRoundAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            if (!await _lease.TryHoldAsync())
+            {
+                if (_leading) LogLeaseLost(_lease.Holder);
+                _leading = false;
+                _verdict.Reset();
+                return;
+            }
+            if (!_leading) LogLeaseTaken(_lease.Holder);
+            _leading = true;
+
+            var nodes = await _registry.ListAsync();
+            var probed = new HashSet<string>(nodes.Count);
+            var probes = new List<Task>(nodes.Count);
+            foreach (var node in nodes)
+            {
+                if (node.Status == NodeStatus.Dirty) continue;
+                probed.Add(node.Id);
+                probes.Add(ProbeAsync(node, stoppingToken));
+            }
+            _verdict.Retain(probed);
+            await Task.WhenAll(probes);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            // Redis briefly away, a registry write that lost too many races: the next round tries again.
+            LogRoundFailed(e);
+        }
+    }
+
+    private async Task ProbeAsync(Node node, CancellationToken stoppingToken)
+    {
+        using var scope = NodeScope(_logger, node.Id);
+        var outcome = await _probe.ProbeAsync(node, stoppingToken);
+        var status = _verdict.Judge(node, outcome);
+        if (outcome.Result != ProbeResult.Healthy) LogProbeFailed(node.Id, outcome.Detail);
+        if (status == node.Status) return;
+
+        // Only the revision that was probed may be overwritten: a node activated or changed meanwhile keeps what
+        // it has now, and the next round judges it afresh.
+        var stored = await _registry.UpdateAsync(node.Id, current =>
+            current.Revision == node.Revision ? current with { Status = status } : null);
+        if (stored is not null && stored.Revision != node.Revision && stored.Status == status)
+            LogStatusChanged(node.Id, node.Status.ToWire(), status.ToWire(), outcome.Detail);
+    }
+
+    private static readonly Func<ILogger, string, IDisposable?> NodeScope = LoggerMessage.DefineScope<string>("NodeId:{NodeId}");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} went from {From} to {To}: health check {Detail}")]
+    private partial void LogStatusChanged(string nodeId, string from, string to, string detail);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Health check of node {NodeId} failed: {Detail}")]
+    private partial void LogProbeFailed(string nodeId, string detail);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "This replica ({Holder}) now probes the nodes")]
+    private partial void LogLeaseTaken(string holder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "This replica ({Holder}) lost the probing lease to another replica")]
+    private partial void LogLeaseLost(string holder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Probe round failed; retrying at the next interval")]
+    private partial void LogRoundFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the probing lease; it expires by itself")]
+    private partial void LogLeaseReleaseFailed(Exception exception);
+}
