@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Gilmour.Core.Tests.Support;
+using Gilmour.Protocol;
+using Gilmour.Requests;
+using Gilmour.Responding;
+using Gilmour.Testing;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace Gilmour.Core.Tests.Requests;
+
+public sealed class RequesterTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Request_gets_the_reply_of_the_responder()
+    {
+        await using var bus = await Bus.StartAsync();
+        await using var responder = new Responder(await bus.ConnectAsync());
+        await responder.ReplyAsync("echo", "workers", (message, _) => Task.FromResult(new Reply(message.Message.Data, 201)), Generous);
+        await using var requester = new Requester(await bus.ConnectAsync());
+
+        var reply = await requester.RequestAsync("echo", JsonText.Element("""{"say":"hi"}"""), Generous);
+
+        Assert.Equal(201, reply.Code);
+        Assert.Equal("""{"say":"hi"}""", reply.Data.GetRawText());
+    }
+
+    [Fact]
+    public async Task Request_nobody_listens_to_ends_at_once_with_404()
+    {
+        await using var bus = await Bus.StartAsync();
+        await using var requester = new Requester(await bus.ConnectAsync());
+        await requester.StartAsync();
+
+        var clock = Stopwatch.StartNew();
+        var reply = await requester.RequestAsync("nobody.home", JsonText.Element("1"), TimeSpan.FromSeconds(30));
+        clock.Stop();
+
+        Assert.Equal(404, reply.Code);
+        Assert.Equal("No active listeners for: nobody.home", reply.Data.GetString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed} with a 30 s timeout");
+        Assert.Equal(0, requester.PendingCount);
+    }
+
+    [Fact]
+    public async Task Request_without_a_reply_times_out_with_499_and_a_late_reply_is_dropped()
+    {
+        await using var bus = await Bus.StartAsync();
+        var silent = await bus.RawAsync();
+        await silent.SubscribeAsync("gilmour.request.silent");
+        await using var requester = new Requester(await bus.ConnectAsync());
+
+        var reply = await requester.RequestAsync("silent", JsonText.Element("1"), TimeSpan.FromMilliseconds(300));
+
+        Assert.Equal(Codes.TimedOut, reply.Code);
+        Assert.Equal("Execution timed out", reply.Data.GetString());
+        Assert.Equal(0, requester.PendingCount);
+
+        var (_, request) = await silent.NextMessageAsync();
+        var sender = MessageCodec.Decode(request).Sender;
+        var publisher = await bus.RawAsync();
+        var receivers = await publisher.CommandAsync("PUBLISH", Channels.Response(sender), """{"data":"late","code":200,"sender":"x"}""");
+        Assert.Equal(1L, receivers);
+        // The requester still works after dropping the late reply.
+        Assert.Equal(404, (await requester.RequestAsync("nobody", JsonText.Element("1"), Generous)).Code);
+        Assert.Equal(0, requester.PendingCount);
+    }
+
+    [Fact]
+    public async Task Caller_cancellation_ends_the_request_with_OperationCanceledException()
+    {
+        await using var bus = await Bus.StartAsync();
+        var silent = await bus.RawAsync();
+        await silent.SubscribeAsync("gilmour.request.silent");
+        await using var requester = new Requester(await bus.ConnectAsync());
+        using var cancellation = new CancellationTokenSource();
+
+        var request = requester.RequestAsync("silent", JsonText.Element("1"), Generous, cancellation.Token);
+        await silent.NextMessageAsync();
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+        Assert.Equal(0, requester.PendingCount);
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_each_get_their_own_reply()
+    {
+        await using var bus = await Bus.StartAsync();
+        await using var responder = new Responder(await bus.ConnectAsync());
+        await responder.ReplyAsync("square", "math", (message, _) =>
+        {
+            var n = message.Message.Data.GetInt32();
+            return Task.FromResult(new Reply(JsonSerializer.SerializeToElement(n * n), 200));
+        }, Generous);
+        await using var requester = new Requester(await bus.ConnectAsync());
+
+        var replies = await Task.WhenAll(Enumerable.Range(0, 500).Select(n =>
+            requester.RequestAsync("square", JsonSerializer.SerializeToElement(n), Generous)));
+
+        Assert.Equal(Enumerable.Range(0, 500).Select(n => n * n), replies.Select(r => r.Data.GetInt32()));
+        Assert.All(replies, r => Assert.Equal(200, r.Code));
+        Assert.Equal(0, requester.PendingCount);
+    }
+
+    [Fact]
+    public async Task Requests_hold_one_reply_pattern_and_never_subscribe_per_request()
+    {
+        await using var bus = await Bus.StartAsync();
+        await using var responder = new Responder(await bus.ConnectAsync());
+        await responder.ReplyAsync("ping", "g", (_, _) => Task.FromResult(new Reply(JsonText.Element("\"pong\""), 200)), Generous);
+        await using var requester = new Requester(await bus.ConnectAsync());
+        await requester.StartAsync();
+        var admin = await bus.RawAsync();
+
+        Assert.Equal(1L, await admin.CommandAsync("PUBSUB", "NUMPAT"));
+        var before = await CommandCallsAsync(admin);
+        const int Requests = 1_000;
+        for (var i = 0; i < Requests; i++)
+            Assert.Equal(200, (await requester.RequestAsync("ping", JsonText.Element("null"), Generous)).Code);
+        var after = await CommandCallsAsync(admin);
+
+        long Delta(string command) => after.GetValueOrDefault(command) - before.GetValueOrDefault(command);
+        // Per request: the requester's PUBLISH, the responder's lock SET and reply PUBLISH. Nothing else.
+        Assert.Equal(2 * Requests, Delta("publish"));
+        Assert.Equal(Requests, Delta("set"));
+        foreach (var command in new[] { "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "pubsub" })
+            Assert.Equal(0, Delta(command));
+        Assert.Equal(1L, await admin.CommandAsync("PUBSUB", "NUMPAT"));
+        output.WriteLine($"{Requests} requests: publish +{Delta("publish")}, set +{Delta("set")}; " +
+            $"requester round trips per request = {(Delta("publish") - Requests) / (double)Requests}");
+    }
+
+    [Fact]
+    public async Task Signal_reaches_its_slot_and_returns_the_sender_used()
+    {
+        await using var bus = await Bus.StartAsync();
+        await using var responder = new Responder(await bus.ConnectAsync());
+        var received = new TaskCompletionSource<IncomingMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await responder.SlotAsync("user.created", null, (message, _) =>
+        {
+            received.TrySetResult(message);
+            return Task.CompletedTask;
+        }, Generous);
+        await using var requester = new Requester(await bus.ConnectAsync());
+
+        var sender = await requester.SignalAsync("user.created", JsonText.Element("""{"id":7}"""));
+
+        var message = await received.Task.WaitAsync(Generous);
+        Assert.Equal(sender, message.Message.Sender);
+        Assert.Equal("""{"id":7}""", message.Message.Data.GetRawText());
+        Assert.Equal(200, message.Message.Code);
+    }
+
+    [Fact]
+    public async Task Signal_nobody_listens_to_is_not_an_error()
+    {
+        await using var bus = await Bus.StartAsync();
+        await using var requester = new Requester(await bus.ConnectAsync());
+
+        var sender = await requester.SignalAsync("nobody.listens", JsonText.Element("1"));
+
+        Assert.Matches("^[0-9a-f]{32}\\.[0-9a-f]+$", sender);
+    }
+
+    [Fact]
+    public async Task Senders_are_unique_and_share_the_per_process_prefix()
+    {
+        await using var bus = await Bus.StartAsync();
+        await using var requester = new Requester(await bus.ConnectAsync());
+        await using var other = new Requester(await bus.ConnectAsync());
+
+        var senders = Enumerable.Range(0, 10_000).AsParallel().Select(_ => requester.NewSender()).ToArray();
+
+        Assert.Equal(senders.Length, senders.Distinct().Count());
+        Assert.Single(senders.Select(s => s.Split('.')[0]).Distinct());
+        Assert.NotEqual(senders[0].Split('.')[0], other.NewSender().Split('.')[0]);
+    }
+
+    [Fact]
+    public async Task Requester_survives_a_redis_restart_and_its_reply_pattern_comes_back()
+    {
+        await using var bus = await Bus.StartAsync(FreePort.Next());
+        await using var responder = new Responder(await bus.ConnectAsync());
+        await responder.ReplyAsync("after.restart", "g", (_, _) => Task.FromResult(new Reply(JsonText.Element("\"up\""), 200)), Generous);
+        await using var requester = new Requester(await bus.ConnectAsync());
+        Assert.Equal(200, (await requester.RequestAsync("after.restart", JsonText.Element("1"), Generous)).Code);
+
+        await bus.Server.StopAsync();
+        await bus.Server.StartAsync();
+
+        // The responder and the requester's pattern come back on their own; no request is needed to trigger it.
+        await Eventually.HoldsAsync(async () => await NumPatAsync(bus) == 1, Generous, () => "reply pattern not resubscribed");
+        Reply? last = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                last = await requester.RequestAsync("after.restart", JsonText.Element("1"), TimeSpan.FromSeconds(1));
+                return last.Code == 200;
+            }
+            catch (RedisException)
+            {
+                return false;
+            }
+        }, Generous, () => $"last reply: {last}");
+        Assert.Equal("up", last!.Data.GetString());
+    }
+
+    [Fact]
+    public async Task Disposed_requester_removes_its_reply_pattern()
+    {
+        await using var bus = await Bus.StartAsync();
+        var requester = new Requester(await bus.ConnectAsync());
+        await requester.StartAsync();
+        Assert.Equal(1L, await NumPatAsync(bus));
+
+        await requester.DisposeAsync();
+
+        await Eventually.HoldsAsync(async () => await NumPatAsync(bus) == 0, Generous);
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => requester.RequestAsync("x", JsonText.Element("1"), Generous));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public async Task Request_refuses_a_timeout_that_is_not_positive(int milliseconds)
+    {
+        await using var bus = await Bus.StartAsync();
+        await using var requester = new Requester(await bus.ConnectAsync());
+
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
+            requester.RequestAsync("x", JsonText.Element("1"), TimeSpan.FromMilliseconds(milliseconds)));
+    }
+
+    private static async Task<long> NumPatAsync(Bus bus)
+    {
+        try
+        {
+            await using var admin = await RespClient.ConnectAsync(bus.Server.Port);
+            return (long)(await admin.CommandAsync("PUBSUB", "NUMPAT"))!;
+        }
+        catch (Exception failure) when (failure is IOException or System.Net.Sockets.SocketException)
+        {
+            return -1;
+        }
+    }
+
+    private static async Task<Dictionary<string, long>> CommandCallsAsync(RespClient admin)
+    {
+        var info = RespClient.Text(await admin.CommandAsync("INFO", "commandstats"));
+        var calls = new Dictionary<string, long>();
+        foreach (var line in info.Split("\r\n"))
+        {
+            // cmdstat_publish:calls=2000,usec=...
+            if (!line.StartsWith("cmdstat_", StringComparison.Ordinal)) continue;
+            var name = line["cmdstat_".Length..line.IndexOf(':')];
+            var value = line[(line.IndexOf("calls=", StringComparison.Ordinal) + "calls=".Length)..];
+            calls[name] = long.Parse(value[..value.IndexOf(',')]);
+        }
+        return calls;
+    }
+}
