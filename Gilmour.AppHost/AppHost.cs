@@ -1,9 +1,38 @@
+using Gilmour.AppHost;
+using Gilmour.AppHost.Redis;
+
 var builder = DistributedApplication.CreateBuilder(args);
 
-var redis = builder.AddRedis("redis");
+var redis = await builder.AddRedisBackboneAsync();
 
-builder.AddProject<Projects.Gilmour_ControlApi>("controlapi").WithReference(redis).WaitFor(redis);
-builder.AddProject<Projects.Gilmour_Dispatcher>("dispatcher").WithReference(redis).WaitFor(redis);
-builder.AddProject<Projects.Gilmour_HealthMonitor>("healthmonitor").WithReference(redis).WaitFor(redis);
+var dispatcher = builder.AddProject<Projects.Gilmour_Dispatcher>("dispatcher")
+    .WithHttpEndpoint()
+    .WithHttpHealthCheck("/health")
+    .WithRedis(redis)
+    .WithSettings(builder.Configuration, AppHostSettings.DispatcherSection);
+
+builder.AddProject<Projects.Gilmour_HealthMonitor>("healthmonitor")
+    .WithHttpEndpoint()
+    .WithHttpHealthCheck("/health")
+    .WithRedis(redis)
+    .WithSettings(builder.Configuration, AppHostSettings.HealthMonitorSection);
+
+// Not proxied: the proxy calls a node back at the address its registration came from, so the control API must see
+// the node's own connection, not the orchestrator's proxy.
+var controlApiPort = AppHostSettings.ControlApiPort(builder.Configuration);
+var controlApi = builder.AddProject<Projects.Gilmour_ControlApi>("controlapi")
+    .WithHttpEndpoint(port: controlApiPort, targetPort: controlApiPort, isProxied: false)
+    .WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health")
+    .WithRedis(redis)
+    .WithSettings(builder.Configuration, AppHostSettings.ControlApiSection, AppHostSettings.PortKey);
+
+builder.AddExecutable("pythonnode", "python3", Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "Gilmour.SampleNode.Python")), "-u", "sample_node.py")
+    .WithHttpEndpoint(env: "PORT", isProxied: false)
+    .WithHttpHealthCheck("/health")
+    .WithReference(controlApi)
+    .WaitFor(controlApi)
+    .WaitFor(dispatcher)
+    .PublishAsDockerFile();
 
 builder.Build().Run();

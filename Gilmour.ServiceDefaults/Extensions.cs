@@ -1,5 +1,7 @@
+using Gilmour.ServiceDefaults;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -9,19 +11,38 @@ using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>Aspire service defaults: telemetry, health endpoints, service discovery, resilience.</summary>
+/// <summary>
+/// Aspire service defaults shared by every Gilmour service: OpenTelemetry, health checks, service discovery and
+/// HTTP resilience. In the namespace of the hosting builders so that <c>builder.AddServiceDefaults()</c> needs no using.
+/// </summary>
 public static class Extensions
 {
-    private const string HealthEndpointPath = "/health";
-    private const string AlivenessEndpointPath = "/alive";
+    /// <summary>Everything a container platform or the app host may probe: every check, Redis included.</summary>
+    public const string HealthEndpointPath = "/health";
+
+    /// <summary>Liveness: only that the process answers, so a Redis outage never gets the service restarted.</summary>
+    public const string AlivenessEndpointPath = "/alive";
+
+    /// <summary>The tag of the checks /alive runs.</summary>
+    public const string LiveTag = "live";
+
+    /// <summary>
+    /// A check that hangs (Redis unreachable, say) must not hang the probe: platforms give up after a few seconds
+    /// and would report "no answer" instead of "unhealthy, because".
+    /// </summary>
+    public static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(3);
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
+            // Every outgoing client gets retries, circuit breaker and timeouts. Clients that call nodes opt out
+            // with RemoveAllResilienceHandlers(): a delivery must not be retried (the node would run it twice) and
+            // its timeout is the subscription's own; one health probe is one observation.
             http.AddStandardResilienceHandler();
             http.AddServiceDiscovery();
         });
@@ -41,33 +62,53 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter("Gilmour.*"))
+                .AddMeter(TelemetryNames.Wildcard))
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
-                .AddSource("Gilmour.*")
-                .AddAspNetCoreInstrumentation(o => o.Filter = ctx =>
-                    !ctx.Request.Path.StartsWithSegments(HealthEndpointPath)
-                    && !ctx.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                .AddSource(TelemetryNames.Wildcard)
+                .AddAspNetCoreInstrumentation(aspNet => aspNet.Filter = context => !IsProbe(context.Request.Path))
                 .AddHttpClientInstrumentation());
 
+        // The app host sets OTEL_EXPORTER_OTLP_ENDPOINT to its dashboard; elsewhere (a bare process, a test) nothing
+        // is exported and nothing waits on a collector that is not there.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-        {
             builder.Services.AddOpenTelemetry().UseOtlpExporter();
-        }
+
         return builder;
     }
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
-        builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), ["live"]);
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.Services.AddSingleton<RedisConnectivityHealthCheck>();
+
+        builder.Services.AddOptions<HealthCheckServiceOptions>().PostConfigure<IConfiguration>((options, configuration) =>
+        {
+            // Runs after every registration of the service itself, so it sees the check AddRedisClient adds and
+            // only fills in for a service that reaches Redis another way: /health always covers Redis, once.
+            var redisConfigured = !string.IsNullOrWhiteSpace(configuration.GetConnectionString(RedisConnectivityHealthCheck.ConnectionName));
+            if (redisConfigured && !options.Registrations.Any(RedisConnectivityHealthCheck.CoversRedis))
+                options.Registrations.Add(new HealthCheckRegistration(RedisConnectivityHealthCheck.Name,
+                    services => services.GetRequiredService<RedisConnectivityHealthCheck>(), HealthStatus.Unhealthy, ["ready"]));
+
+            foreach (var registration in options.Registrations)
+                if (registration.Timeout <= TimeSpan.Zero || registration.Timeout > HealthCheckTimeout)
+                    registration.Timeout = HealthCheckTimeout;
+        });
         return builder;
     }
 
+    /// <summary>
+    /// Maps /health and /alive in every environment, not only in Development: Azure Container Apps, Kubernetes and
+    /// the app host all probe them.
+    /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         app.MapHealthChecks(HealthEndpointPath);
-        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
+        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
         return app;
     }
+
+    private static bool IsProbe(Microsoft.AspNetCore.Http.PathString path) =>
+        path.StartsWithSegments(HealthEndpointPath) || path.StartsWithSegments(AlivenessEndpointPath);
 }

@@ -1,0 +1,80 @@
+"""The sample Gilmour node the app host runs: two services, a wildcard slot, and a round trip at start.
+
+Services (exclusion group "sample"):
+  sample.echo  answers with the message it got.
+  sample.fib   message {"n": N} or N (0 <= N <= 1000); answers {"n": N, "fib": F(N)}, or code 400 for bad input.
+Slot:
+  sample.events.*  logs each signal and keeps the last ones; GET /received lists them.
+
+Environment: PORT (listen port), services__controlapi__http__0 or GILMOUR_PROXY_URL (the proxy's control API).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+from typing import Any
+
+from gilmour_proxy import Delivery, Node, ProxyError, Reply
+
+MAX_N = 1000
+KEPT_SIGNALS = 100
+
+log = logging.getLogger("sample_node")
+node = Node.from_environment()
+
+_received: collections.deque[dict[str, Any]] = collections.deque(maxlen=KEPT_SIGNALS)
+_received_lock = threading.Lock()
+
+
+@node.service("sample.echo", group="sample", timeout=10)
+def echo(delivery: Delivery) -> Any:
+    return delivery.data
+
+
+@node.service("sample.fib", group="sample", timeout=10)
+def fib(delivery: Delivery) -> Any:
+    n = delivery.data.get("n") if isinstance(delivery.data, dict) else delivery.data
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= MAX_N:
+        return Reply({"error": f"n must be an integer from 0 to {MAX_N}"}, 400)
+    previous, current = 0, 1
+    for _ in range(n):
+        previous, current = current, previous + current
+    return {"n": n, "fib": previous}
+
+
+@node.slot("sample.events.*")
+def on_event(delivery: Delivery) -> None:
+    log.info("signal on %s from %s: %s", delivery.topic, delivery.sender, delivery.data)
+    with _received_lock:
+        _received.append({"topic": delivery.topic, "sender": delivery.sender, "data": delivery.data})
+
+
+@node.get("/received")
+def received() -> dict[str, Any]:
+    with _received_lock:
+        return {"signals": list(_received)}
+
+
+def show_round_trip() -> None:
+    """A request to our own service and a signal to our own slot, both through the proxy and Redis."""
+    try:
+        result = node.request("sample.fib", {"n": 10}, timeout=10)
+        log.info("round trip: request sample.fib {n: 10} answered code %s: %s", result.code, result.data)
+        sender = node.signal("sample.events.started", {"node": node.node_id})
+        log.info("round trip: signal sample.events.started sent (sender %s)", sender)
+    except ProxyError as error:
+        # The node keeps serving: the round trip only shows the way; it is not what the node is for.
+        log.warning("round trip failed: %s", error)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    node.start()
+    show_round_trip()
+    node.run()
+
+
+if __name__ == "__main__":
+    main()
