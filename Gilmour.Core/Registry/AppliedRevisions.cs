@@ -26,6 +26,7 @@ public sealed class AppliedRevisions : IHostedService, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly object _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+    private readonly Action<RedisChannel, RedisValue> _onAcknowledgement;
     private long _lastPrune;
     private Task? _subscribed;
 
@@ -37,6 +38,7 @@ public sealed class AppliedRevisions : IHostedService, IAsyncDisposable
         _time = time;
         Retention = retention;
         _lastPrune = time.GetTimestamp();
+        _onAcknowledgement = (_, payload) => Record(payload);
     }
 
     /// <summary>How long the applied revision of a node is remembered after its last acknowledgement.</summary>
@@ -48,7 +50,7 @@ public sealed class AppliedRevisions : IHostedService, IAsyncDisposable
         lock (_gate)
         {
             if (_subscribed is null || _subscribed.IsFaulted || _subscribed.IsCanceled)
-                _subscribed = _redis.GetSubscriber().SubscribeAsync(Applied, (_, payload) => Record(payload));
+                _subscribed = _redis.GetSubscriber().SubscribeAsync(Applied, _onAcknowledgement);
             return _subscribed.WaitAsync(cancellationToken);
         }
     }
@@ -61,8 +63,9 @@ public sealed class AppliedRevisions : IHostedService, IAsyncDisposable
             subscribed = _subscribed;
             _subscribed = null;
         }
+        // Only this instance's handler: others on the same multiplexer keep listening.
         if (subscribed is { IsCompletedSuccessfully: true })
-            await _redis.GetSubscriber().UnsubscribeAsync(Applied).WaitAsync(cancellationToken);
+            await _redis.GetSubscriber().UnsubscribeAsync(Applied, _onAcknowledgement).WaitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();

@@ -123,6 +123,20 @@ public sealed class AppliedRevisionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Stopping_one_listener_leaves_another_on_the_same_connection_listening()
+    {
+        var stopped = new AppliedRevisions(_controlApi);
+        await using var kept = new AppliedRevisions(_controlApi);
+        await stopped.StartAsync();
+        await kept.StartAsync();
+
+        await stopped.StopAsync();
+        await new AppliedRevisions(_dispatcher).PublishAsync(new SubscriptionsApplied("node-a", 1, "d"));
+
+        Assert.True(await kept.WaitForAsync("node-a", 1, Limit));
+    }
+
+    [Fact]
     public async Task Acknowledgements_are_forgotten_after_the_retention()
     {
         var clock = new ManualClock();
