@@ -60,6 +60,13 @@ public sealed class RespClient : IAsyncDisposable
         Assert.Equal(verb.ToLowerInvariant(), Text(confirmation[0]));
     }
 
+    /// <summary>PUBSUB NUMSUB: how many connections subscribe <paramref name="channel"/> (patterns not counted).</summary>
+    public async Task<long> NumSubAsync(string channel)
+    {
+        var answer = (object?[])(await CommandAsync("PUBSUB", "NUMSUB", channel))!;
+        return (long)answer[1]!;
+    }
+
     /// <summary>The next pub/sub message: the concrete channel and the payload exactly as published.</summary>
     public async Task<(string Channel, byte[] Payload)> NextMessageAsync()
     {
