@@ -91,10 +91,13 @@ public sealed partial class HealthProbeLoop(
 
         // Only the revision that was probed may be overwritten: a node activated or changed meanwhile keeps what
         // it has now, and the next round judges it afresh.
+        var written = false;
         var stored = await _registry.UpdateAsync(node.Id, current =>
-            current.Revision == node.Revision ? current with { Status = status } : null);
-        if (stored is not null && stored.Revision != node.Revision && stored.Status == status)
-            LogStatusChanged(node.Id, node.Status.ToWire(), status.ToWire(), outcome.Detail);
+        {
+            written = current.Revision == node.Revision;
+            return written ? current with { Status = status } : null;
+        });
+        if (written && stored is not null) LogStatusChanged(node.Id, node.Status.ToWire(), status.ToWire(), outcome.Detail);
     }
 
     private static readonly Func<ILogger, string, IDisposable?> NodeScope = LoggerMessage.DefineScope<string>("NodeId:{NodeId}");
