@@ -28,13 +28,15 @@ public static class SubscriptionKinds
     public static string? Conflict(this SubscriptionKind kind, Subscription held, Subscription added)
     {
         if (held.SameAs(added))
-            return $"the node already has a {kind.Noun()} on topic '{added.Topic}' with group '{added.Group}' and path '{added.Path}'";
+            return $"already has a {kind.Noun()} on topic '{added.Topic}' with {GroupText(added.Group)} and path '{added.Path}'";
         if (kind == SubscriptionKind.Service && held.SameExclusionGroupAs(added))
-            return $"the node already serves topic '{added.Topic}' in exclusion group '{added.Group}' at path '{held.Path}': "
-                + "two handlers of one exclusion group on one node could never both run (the group lock lets one member take "
-                + "each request)";
+            return $"already serves topic '{added.Topic}' in exclusion group '{added.Group}' at path '{held.Path}': two "
+                + "handlers of one exclusion group on one node could never both run (the group lock gives each request to "
+                + "one member, and the node is one member)";
         return null;
     }
+
+    private static string GroupText(string? group) => group is null ? "no group" : $"group '{group}'";
 
     /// <summary>The node with <paramref name="added"/> appended.</summary>
     /// <exception cref="DuplicateSubscription">the node holds it, or a service it could never run beside.</exception>
@@ -43,7 +45,7 @@ public static class SubscriptionKinds
         var held = kind.Of(node);
         foreach (var subscription in held)
             if (kind.Conflict(subscription, added) is { } conflict)
-                throw new DuplicateSubscription($"node {node.Id}: {conflict}");
+                throw new DuplicateSubscription($"node {node.Id} {conflict}");
         return kind.With(node, [.. held, added]);
     }
 

@@ -1,34 +1,58 @@
 using Gilmour.ControlApi.Errors;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace Gilmour.ControlApi.Security;
 
 /// <summary>
-/// Refuses, before any endpoint reads it, a body that declares more than MaxBodyBytes (413) or that is not JSON
-/// (415). A body without a Content-Type is taken as JSON: clients in any language should not need to know our
-/// framework's rules. A chunked body over the limit is stopped by Kestrel's MaxRequestBodySize while it is read.
+/// Refuses, before any endpoint reads it, a body over MaxBodyBytes (413) or that is not JSON (415). A body without
+/// a Content-Type is taken as JSON: clients in any language should not need to know our framework's rules.
 /// </summary>
+/// <remarks>
+/// A server that answers 413 and closes with the body unread makes the client's kernel see a reset, which
+/// discards the answer: a client still sending gets "broken pipe" instead of the message. So a body up to
+/// <see cref="DrainFactor"/> times the limit is read and discarded after the answer (Kestrel drains it when its
+/// per-request limit allows), and the limit itself is enforced here while the endpoint reads. Larger bodies still
+/// meet Kestrel's hard limit and a closed connection.
+/// </remarks>
 public sealed class BodyGuard(RequestDelegate next, IOptions<ControlApiOptions> options)
 {
+    public const int DrainFactor = 4;
+
     private readonly long _maxBodyBytes = options.Value.MaxBodyBytes;
+    private readonly long _drainBytes = options.Value.MaxBodyBytes > long.MaxValue / DrainFactor
+        ? long.MaxValue
+        : options.Value.MaxBodyBytes * DrainFactor;
 
     public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
+        var kestrelLimit = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (request.ContentLength > _maxBodyBytes)
         {
+            if (kestrelLimit is { IsReadOnly: false } && request.ContentLength <= _drainBytes)
+                kestrelLimit.MaxRequestBodySize = request.ContentLength;
             await ErrorAnswers.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorMapping.TooLarge(_maxBodyBytes));
             return;
         }
 
-        var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
-        if (hasBody && string.IsNullOrEmpty(request.ContentType))
-            request.ContentType = "application/json";
-        else if (hasBody && !request.HasJsonContentType())
+        var chunked = request.ContentLength is null && request.Headers.TransferEncoding.Count > 0;
+        if (request.ContentLength > 0 || chunked)
         {
-            await ErrorAnswers.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType,
-                $"the body must be JSON (Content-Type: application/json), not {request.ContentType}");
-            return;
+            if (string.IsNullOrEmpty(request.ContentType))
+                request.ContentType = "application/json";
+            else if (!request.HasJsonContentType())
+            {
+                await ErrorAnswers.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType,
+                    $"the body must be JSON (Content-Type: application/json), not {request.ContentType}");
+                return;
+            }
+        }
+
+        if (chunked && kestrelLimit is { IsReadOnly: false })
+        {
+            kestrelLimit.MaxRequestBodySize = _drainBytes;
+            request.Body = new LimitedBody(request.Body, _maxBodyBytes);
         }
 
         await next(context);
