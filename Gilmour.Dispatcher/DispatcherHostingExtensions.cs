@@ -38,6 +38,7 @@ public static class DispatcherHostingExtensions
         builder.Services.AddSingleton<RegistryChanges>();
         builder.Services.AddSingleton<AppliedRevisions>();
         builder.Services.AddSingleton<NodeDelivery>();
+        builder.Services.AddSingleton<ExclusionGroups>();
         builder.Services.AddSingleton<NodeSubscriptions>();
         builder.Services.AddHostedService<RegistryFollower>();
         return builder;

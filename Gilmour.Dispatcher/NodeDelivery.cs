@@ -108,7 +108,7 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
         }
         finally
         {
-            place?.Release();
+            node.Exit(place);
         }
     }
 

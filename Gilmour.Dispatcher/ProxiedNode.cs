@@ -13,11 +13,13 @@ public sealed partial class ProxiedNode(
     string id,
     IConnectionMultiplexer redis,
     NodeDelivery delivery,
+    ExclusionGroups groups,
     ResponderOptions responderTemplate,
     ILogger logger)
 {
     private readonly IConnectionMultiplexer _redis = redis;
     private readonly NodeDelivery _delivery = delivery;
+    private readonly ExclusionGroups _groups = groups;
     private readonly ResponderOptions _responderTemplate = responderTemplate;
     private readonly ILogger _logger = logger;
     private readonly Dictionary<NodeSubscription, IAsyncDisposable> _live = [];
@@ -50,6 +52,11 @@ public sealed partial class ProxiedNode(
 
     internal bool IsLive => _responder is not null;
 
+    /// <summary>Deliveries to this node running now (its exclusion groups send the next message to the least busy).</summary>
+    internal int InFlight => Volatile.Read(ref _inFlight);
+
+    private int _inFlight;
+
     /// <summary>
     /// Makes the node's Redis subscriptions match <paramref name="node"/> (status ok) as a diff: unchanged ones stay
     /// subscribed, removed ones go, added ones come.
@@ -67,14 +74,14 @@ public sealed partial class ProxiedNode(
 
         if (_responder is null)
         {
-            var responder = new Responder(_redis, _responderTemplate with { Ident = node.Ident });
+            var responder = new Responder(_redis, _responderTemplate with { Ident = node.Ident }, _logger);
             try
             {
                 await responder.StartAsync();
             }
             catch
             {
-                await responder.DisposeAsync();
+                await responder.StopAsync();
                 throw;
             }
             _responder = responder;
@@ -91,6 +98,7 @@ public sealed partial class ProxiedNode(
         foreach (var (subscription, handle) in _live.ToArray())
         {
             if (desired.Contains(subscription)) continue;
+            _groups.Leave(this, subscription);
             await handle.DisposeAsync();
             _live.Remove(subscription);
             LogUnsubscribed(Id, subscription.Kind, subscription.Subscription.Topic, subscription.Subscription.Path);
@@ -101,6 +109,7 @@ public sealed partial class ProxiedNode(
             try
             {
                 _live.Add(subscription, await SubscribeAsync(_responder, subscription));
+                _groups.Join(this, subscription);
                 LogSubscribed(Id, subscription.Kind, subscription.Subscription.Topic, subscription.Subscription.Path);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
@@ -126,26 +135,38 @@ public sealed partial class ProxiedNode(
         }
         if (_responder is not { } responder) return;
         _responder = null;
+        foreach (var subscription in _live.Keys) _groups.Leave(this, subscription);
         _live.Clear();
         _refused.Clear();
-        try
-        {
-            await responder.StopAsync();
-        }
-        finally
-        {
-            await responder.DisposeAsync();
-        }
+        await responder.StopAsync();
         LogReleased(Id, node?.Status.ToWire() ?? "deleted");
     }
 
-    /// <summary>Waits for a free place under the node's max_concurrency; null when the node has no cap.</summary>
+    /// <summary>
+    /// Counts a delivery in, and waits for a free place under the node's max_concurrency; returns the cap to release
+    /// (null when the node has none). Pair with <see cref="Exit"/>.
+    /// </summary>
     internal async ValueTask<SemaphoreSlim?> EnterAsync(CancellationToken timeout)
     {
+        Interlocked.Increment(ref _inFlight);
         var concurrency = _concurrency;
         if (concurrency is null) return null;
-        await concurrency.WaitAsync(timeout);
+        try
+        {
+            await concurrency.WaitAsync(timeout);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _inFlight);
+            throw;
+        }
         return concurrency;
+    }
+
+    internal void Exit(SemaphoreSlim? place)
+    {
+        place?.Release();
+        Interlocked.Decrement(ref _inFlight);
     }
 
     private Task<IAsyncDisposable> SubscribeAsync(Responder responder, NodeSubscription subscription)
@@ -153,8 +174,16 @@ public sealed partial class ProxiedNode(
         var s = subscription.Subscription;
         var timeout = TimeSpan.FromSeconds(s.Timeout);
         return subscription.Kind == SubscriptionKind.Service
-            ? responder.ReplyAsync(s.Topic, s.Group ?? "", (message, token) => _delivery.RequestAsync(this, s, message, token), timeout)
-            : responder.SlotAsync(s.Topic, s.Group, (message, token) => _delivery.SignalAsync(this, s, message, token), timeout);
+            ? responder.ReplyAsync(s.Topic, s.Group ?? "", (message, token) =>
+            {
+                var member = _groups.Pick(this, subscription);
+                return _delivery.RequestAsync(member.Node, member.Subscription, message, token);
+            }, timeout)
+            : responder.SlotAsync(s.Topic, s.Group, (message, token) =>
+            {
+                var member = _groups.Pick(this, subscription);
+                return _delivery.SignalAsync(member.Node, member.Subscription, message, token);
+            }, timeout);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} is live on the bus as {Ident}")]
