@@ -20,13 +20,15 @@ public sealed class ErrorReporter
     private static readonly JsonTypeInfo<GoErrorReport> GoReport =
         (JsonTypeInfo<GoErrorReport>)ReportOptions.GetTypeInfo(typeof(GoErrorReport));
 
-    private readonly IConnectionMultiplexer _redis;
+    private readonly IDatabase _database;
+    private readonly ISubscriber _subscriber;
     private readonly TimeProvider _time;
 
     public ErrorReporter(IConnectionMultiplexer redis, ErrorPolicy policy, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(redis);
-        _redis = redis;
+        _database = redis.GetDatabase();
+        _subscriber = redis.GetSubscriber();
         Policy = policy;
         _time = time ?? TimeProvider.System;
     }
@@ -60,7 +62,7 @@ public sealed class ErrorReporter
         var data = JsonSerializer.SerializeToElement(ruby, GilmourJson.Default.RubyErrorReport);
         // Ruby wraps the report in an ordinary message: code 0 and a sender of its own (32 hex characters).
         var payload = MessageCodec.Encode(new Message(data, 0, Guid.NewGuid().ToString("N")));
-        return _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(Channels.ErrorChannel), payload);
+        return _subscriber.PublishAsync(RedisChannel.Literal(Channels.ErrorChannel), payload);
     }
 
     private async Task QueueAsync(ErrorReport report)
@@ -76,7 +78,7 @@ public sealed class ErrorReporter
             report.Code);
         var payload = JsonSerializer.SerializeToUtf8Bytes(go, GoReport);
         // LPUSH and LTRIM leave in one write (a batch): one round trip, and the list never stays over its cap.
-        var batch = _redis.GetDatabase().CreateBatch();
+        var batch = _database.CreateBatch();
         var push = batch.ListLeftPushAsync(Channels.ErrorQueue, payload);
         var trim = batch.ListTrimAsync(Channels.ErrorQueue, 0, Channels.ErrorQueueLength - 1);
         batch.Execute();

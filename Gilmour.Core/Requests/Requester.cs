@@ -54,7 +54,7 @@ public sealed class Requester : IAsyncDisposable
         lock (_startGate)
         {
             // A failed attempt (Redis unreachable) is retried by the next caller instead of being cached.
-            if (_start is null || _start.IsFaulted || _start.IsCanceled) _start = _subscriber.SubscribeAsync(_replies, _onReply);
+            if (_start is null || _start.IsFaulted || _start.IsCanceled) _start = SubscribeRepliesAsync();
             start = _start;
         }
         return start.IsCompleted ? start : start.WaitAsync(cancellationToken);
@@ -67,6 +67,7 @@ public sealed class Requester : IAsyncDisposable
     /// Publishes <paramref name="data"/> on gilmour.request.<paramref name="topic"/> and waits for the reply:
     /// code 404 at once when nobody listens, 499 "Execution timed out" when <paramref name="timeout"/> passes.
     /// </summary>
+    /// <remarks>A reply without a code (a bare value a Ruby peer may publish) counts as 200.</remarks>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
     /// <exception cref="RedisException">Redis could not be reached to publish the request.</exception>
     public async Task<Reply> RequestAsync(string topic, JsonElement data, TimeSpan timeout,
@@ -92,8 +93,18 @@ public sealed class Requester : IAsyncDisposable
             // PUBLISH answers how many subscribers got the message. Zero is what Ruby learns from PUBSUB NUMSUB
             // before publishing (and answers 404 for); asking PUBLISH instead saves that round trip, and a request
             // nobody received has no effect anywhere.
-            var receivers = await _subscriber.PublishAsync(RedisChannel.Literal(Channels.Request(topic)), payload);
-            if (receivers == 0) return NoSubscriber(topic);
+            var publish = _subscriber.PublishAsync(RedisChannel.Literal(Channels.Request(topic)), payload);
+            // While Redis is unreachable PUBLISH waits in StackExchange.Redis's backlog: the request's own timeout
+            // and its caller's cancellation still end it on time.
+            if (await Task.WhenAny(publish, reply.Task) == publish)
+            {
+                if (await publish == 0) return NoSubscriber(topic);
+            }
+            else
+            {
+                _ = publish.ContinueWith(static task => _ = task.Exception, CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
             return await reply.Task;
         }
         finally
@@ -137,6 +148,27 @@ public sealed class Requester : IAsyncDisposable
             {
                 // Redis is gone: the pattern went with the connection, and the handler is removed locally anyway.
             }
+        }
+    }
+
+    private async Task SubscribeRepliesAsync()
+    {
+        try
+        {
+            await _subscriber.SubscribeAsync(_replies, _onReply);
+        }
+        catch
+        {
+            // StackExchange.Redis may keep a handler whose PSUBSCRIBE failed; the retry must not add it twice.
+            try
+            {
+                await _subscriber.UnsubscribeAsync(_replies, _onReply, CommandFlags.FireAndForget);
+            }
+            catch (RedisException)
+            {
+                // Nothing reached the server either.
+            }
+            throw;
         }
     }
 

@@ -211,6 +211,27 @@ public sealed class RequesterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Request_ends_at_its_timeout_while_redis_is_unreachable()
+    {
+        await using var bus = await Bus.StartAsync();
+        await using var requester = new Requester(await bus.ConnectAsync());
+        await requester.StartAsync();
+        await bus.Server.StopAsync();
+
+        var clock = Stopwatch.StartNew();
+        var outcome = await Record.ExceptionAsync(async () =>
+            Assert.Equal(Codes.TimedOut, (await requester.RequestAsync("anything", JsonText.Element("1"), TimeSpan.FromMilliseconds(500))).Code));
+        clock.Stop();
+        output.WriteLine($"outcome: {outcome?.GetType().Name ?? "499"} after {clock.Elapsed}");
+
+        // StackExchange.Redis either fails the PUBLISH at once or holds it in its backlog (5 s by default): never
+        // may the caller wait longer than its own timeout.
+        Assert.True(outcome is null or RedisException, $"unexpected {outcome}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed} with a 500 ms timeout");
+        Assert.Equal(0, requester.PendingCount);
+    }
+
+    [Fact]
     public async Task Disposed_requester_removes_its_reply_pattern()
     {
         await using var bus = await Bus.StartAsync();
