@@ -74,8 +74,7 @@ public sealed class Requester : IAsyncDisposable
         CancellationToken cancellationToken = default, string? traceparent = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
-        if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a request timeout must be positive");
+        Timeouts.ThrowIfInvalid(timeout, nameof(timeout));
         cancellationToken.ThrowIfCancellationRequested();
         var start = StartAsync(cancellationToken);
         if (!start.IsCompletedSuccessfully) await start;

@@ -99,7 +99,7 @@ public sealed class Responder : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(handler);
         if (Channels.IsPattern(topic))
             throw new ArgumentException($"a reply handler cannot subscribe a wildcard topic ('{topic}'): only slots may", nameof(topic));
-        ThrowIfNotPositive(timeout);
+        Timeouts.ThrowIfInvalid(timeout, nameof(timeout));
 
         var subscription = new ReplySubscription(this, Channels.Request(topic), group, handler, timeout);
         if (!_replies.TryAdd((subscription.Channel, group), subscription))
@@ -114,7 +114,7 @@ public sealed class Responder : IAsyncDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         if (group is not null) ArgumentException.ThrowIfNullOrWhiteSpace(group);
         ArgumentNullException.ThrowIfNull(handler);
-        ThrowIfNotPositive(timeout);
+        Timeouts.ThrowIfInvalid(timeout, nameof(timeout));
         return await AddAsync(new SlotSubscription(this, Channels.Slot(topic), group, handler, timeout));
     }
 
@@ -211,11 +211,5 @@ public sealed class Responder : IAsyncDisposable
     {
         var topics = Topics.ToArray();
         return Task.FromResult(new Reply(JsonSerializer.SerializeToElement(topics, GilmourJson.Default.StringArray), Codes.Ok));
-    }
-
-    private static void ThrowIfNotPositive(TimeSpan timeout)
-    {
-        if (timeout <= TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "a handler timeout must be positive");
     }
 }

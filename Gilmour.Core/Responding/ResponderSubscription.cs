@@ -102,21 +102,23 @@ internal abstract class ResponderSubscription : IAsyncDisposable
     {
         // Unsubscribing: the message is left to the other members of the group (no lock is taken for it).
         if (!_inFlight.TryEnter()) return;
-        var message = MessageCodec.Decode(((ReadOnlyMemory<byte>)payload).Span);
-        var concrete = channel.ToString();
-        _ = RunAsync(new IncomingMessage(Channels.TopicOf(concrete), concrete, message));
+        _ = RunAsync(channel, payload);
     }
 
-    private async Task RunAsync(IncomingMessage incoming)
+    private async Task RunAsync(RedisChannel channel, RedisValue payload)
     {
+        var concrete = channel.ToString();
+        var sender = "";
         try
         {
-            await HandleAsync(incoming);
+            var message = MessageCodec.Decode(((ReadOnlyMemory<byte>)payload).Span);
+            sender = message.Sender;
+            await HandleAsync(new IncomingMessage(Channels.TopicOf(concrete), concrete, message));
         }
         catch (Exception failure)
         {
             // Only Redis can fail here (lock, reply, report): the handler's own failures became replies.
-            ResponderLog.HandlingFailed(Responder.Logger, failure, incoming.Channel, incoming.Message.Sender);
+            ResponderLog.HandlingFailed(Responder.Logger, failure, concrete, sender);
         }
         finally
         {

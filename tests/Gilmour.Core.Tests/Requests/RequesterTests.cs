@@ -232,29 +232,35 @@ public sealed class RequesterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Disposed_requester_removes_its_reply_pattern()
+    public async Task Disposed_requester_ends_waiting_requests_and_removes_its_reply_pattern()
     {
         await using var bus = await Bus.StartAsync();
+        var silent = await bus.RawAsync();
+        await silent.SubscribeAsync("gilmour.request.silent");
         var requester = new Requester(await bus.ConnectAsync());
-        await requester.StartAsync();
+        var waiting = requester.RequestAsync("silent", JsonText.Element("1"), Generous);
+        await silent.NextMessageAsync();
         Assert.Equal(1L, await NumPatAsync(bus));
 
         await requester.DisposeAsync();
 
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting);
         await Eventually.HoldsAsync(async () => await NumPatAsync(bus) == 0, Generous);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => requester.RequestAsync("x", JsonText.Element("1"), Generous));
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(-5)]
-    public async Task Request_refuses_a_timeout_that_is_not_positive(int milliseconds)
+    [InlineData(0L)]
+    [InlineData(-5L)]
+    [InlineData(6_000_000_000L)]
+    public async Task Request_refuses_a_timeout_that_is_not_positive_or_beyond_a_timer(long milliseconds)
     {
         await using var bus = await Bus.StartAsync();
         await using var requester = new Requester(await bus.ConnectAsync());
 
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>
             requester.RequestAsync("x", JsonText.Element("1"), TimeSpan.FromMilliseconds(milliseconds)));
+        Assert.Equal(0, requester.PendingCount);
     }
 
     private static async Task<long> NumPatAsync(Bus bus)
