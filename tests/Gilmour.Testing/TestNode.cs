@@ -32,6 +32,14 @@ public sealed class TestNode : IAsyncDisposable
     /// <summary>Status the health path answers; change it to make the node unhealthy.</summary>
     public volatile int HealthStatus = 200;
 
+    /// <summary>How long the health path waits before it answers; longer than a probe timeout makes probes time out.</summary>
+    public TimeSpan HealthDelay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _healthDelayTicks));
+        set => Interlocked.Exchange(ref _healthDelayTicks, value.Ticks);
+    }
+    private long _healthDelayTicks;
+
     /// <summary>Count of health probes received.</summary>
     public int HealthProbes => _healthProbes;
     private int _healthProbes;
@@ -99,6 +107,17 @@ public sealed class TestNode : IAsyncDisposable
         if (HttpMethods.IsGet(context.Request.Method) && path == HealthPath)
         {
             Interlocked.Increment(ref _healthProbes);
+            if (HealthDelay > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(HealthDelay, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
             context.Response.StatusCode = HealthStatus;
             await context.Response.WriteAsync("{\"status\":\"health\"}");
             return;

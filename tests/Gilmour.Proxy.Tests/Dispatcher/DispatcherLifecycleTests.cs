@@ -1,0 +1,98 @@
+using System.Net;
+using Gilmour.Proxy.Tests.Support;
+using Gilmour.Protocol;
+using Gilmour.Testing;
+using static Gilmour.Proxy.Tests.Dispatcher.DeliveryTests;
+
+namespace Gilmour.Proxy.Tests.Dispatcher;
+
+/// <summary>Dispatchers that die, stop, or run as several replicas. Each test owns its proxy.</summary>
+public sealed class DispatcherLifecycleTests
+{
+    [Fact]
+    public async Task Killed_dispatcher_is_replaced_and_every_subscription_comes_back()
+    {
+        await using var proxy = await ProxyHarness.StartAsync();
+        await using var bus = await BusProbe.ConnectAsync(proxy.Redis);
+        await using var node = await TestNode.StartAsync();
+        var service = DeliveryProxy.Topic("survivor");
+        var slot = DeliveryProxy.Topic("survivor-slot");
+        var id = await proxy.Control.RegisterNodeAsync(node.Port, $"{Service(service, "/s")},{Slot(slot, "/t")}");
+        Assert.Equal(1, await bus.ListenersAsync(Channels.Request(service)));
+
+        await proxy.Service(ProxyHarness.Dispatcher).KillAsync();
+        await bus.ListenersBecomeAsync(Channels.Request(service), 0, logs: () => proxy.Logs);
+        await proxy.StartServiceAsync(ProxyHarness.Dispatcher);
+
+        await bus.ListenersBecomeAsync(Channels.Request(service), 1, logs: () => proxy.Logs);
+        await bus.ListenersBecomeAsync(Channels.Slot(slot), 1, logs: () => proxy.Logs);
+        var reply = await bus.RequestAsync(service, "\"again\"");
+        Assert.Equal((200, "again"), (reply.Code, reply.Data.GetString()));
+        var listed = await proxy.Control.CallAsync(HttpMethod.Get, "/nodes");
+        var entry = Assert.Single(listed.Body.GetProperty("nodes").EnumerateArray());
+        Assert.Equal((id, "ok"), (entry.GetProperty("id").GetString(), entry.GetProperty("status").GetString()));
+    }
+
+    [Fact]
+    public async Task Terminated_dispatcher_stops_taking_messages_and_finishes_its_running_delivery_before_exiting()
+    {
+        await using var proxy = await ProxyHarness.StartAsync();
+        await using var bus = await BusProbe.ConnectAsync(proxy.Redis);
+        await using var node = await TestNode.StartAsync();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Handle("/long", async (_, _) =>
+        {
+            await release.Task;
+            return new NodeAnswer(200, "\"drained\"");
+        });
+        var topic = DeliveryProxy.Topic("draining");
+        await proxy.Control.RegisterNodeAsync(node.Port, Service(topic, "/long", timeout: 30));
+        var dispatcher = proxy.Service(ProxyHarness.Dispatcher);
+
+        var request = bus.RequestAsync(topic, "{}", TimeSpan.FromSeconds(30));
+        await node.WaitForDeliveriesAsync("/long", 1);
+        var termination = dispatcher.TerminateAsync(TimeSpan.FromSeconds(30));
+        await bus.ListenersBecomeAsync(Channels.Request(topic), 0, logs: () => proxy.Logs);
+        Assert.False(dispatcher.HasExited, "the dispatcher exited with a delivery still running");
+        release.SetResult();
+
+        var reply = await request;
+        Assert.Equal((200, "drained"), (reply.Code, reply.Data.GetString()));
+        await termination;
+        Assert.True(dispatcher.HasExited);
+    }
+
+    [Fact]
+    public async Task Two_dispatcher_replicas_deliver_each_message_once_and_one_alone_carries_on()
+    {
+        await using var proxy = await ProxyHarness.StartAsync();
+        var second = await proxy.StartServiceAsync(ProxyHarness.Dispatcher);
+        await using var bus = await BusProbe.ConnectAsync(proxy.Redis);
+        await using var node = await TestNode.StartAsync();
+        var slot = DeliveryProxy.Topic("replicated-slot");
+        var service = DeliveryProxy.Topic("replicated");
+        await proxy.Control.RegisterNodeAsync(node.Port, $"{Slot(slot, "/t")},{Service(service, "/s")}");
+        // Both replicas hold the node's subscriptions (the registration waited for the first of them only).
+        await bus.ListenersBecomeAsync(Channels.Slot(slot), 2, logs: () => proxy.Logs);
+        await bus.ListenersBecomeAsync(Channels.Request(service), 2, logs: () => proxy.Logs);
+
+        var senders = new List<string>();
+        for (var i = 0; i < 40; i++) senders.Add(await bus.SignalAsync(slot, $"{i}"));
+        var replies = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => bus.RequestAsync(service, $"{i}")));
+        await node.WaitForDeliveriesAsync("/t", 40);
+        // A duplicate would come from the other replica at about the same time as the original: give it that time.
+        await Task.Delay(TimeSpan.FromMilliseconds(500));
+
+        Assert.All(replies, reply => Assert.Equal(200, reply.Code));
+        Assert.Equal(senders.Order(), node.DeliveriesTo("/t").Select(d => d.Body.GetProperty("sender").GetString()!).Order());
+        Assert.Equal(40, node.DeliveriesTo("/s").Select(d => d.Body.GetProperty("sender").GetString()).Distinct().Count());
+        Assert.Equal(40, node.DeliveriesTo("/s").Count);
+
+        await second.KillAsync();
+        await bus.ListenersBecomeAsync(Channels.Slot(slot), 1, logs: () => proxy.Logs);
+        var late = await bus.SignalAsync(slot, "\"after\"");
+        var delivered = await node.WaitForDeliveriesAsync("/t", 41);
+        Assert.Equal(late, delivered.Last().Body.GetProperty("sender").GetString());
+        Assert.Equal(200, (await bus.RequestAsync(service, "{}")).Code);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using Gilmour.Proxy.Tests.Dispatcher;
+using Gilmour.Proxy.Tests.Support;
+using Gilmour.Protocol;
+using Gilmour.Registry;
+using Gilmour.Testing;
+using static Gilmour.Proxy.Tests.Dispatcher.DeliveryTests;
+
+namespace Gilmour.Proxy.Tests.HealthMonitor;
+
+/// <summary>DESIGN.md "Node health": probes move a node between ok, unavailable and dirty, and the bus follows.</summary>
+public sealed class NodeHealthTests(HealthProxy fixture) : IClassFixture<HealthProxy>
+{
+    private ProxyHarness Proxy => fixture.Proxy;
+    private BusProbe Bus => fixture.Bus;
+
+    [Fact]
+    public async Task Unhealthy_node_loses_its_subscriptions_and_gets_them_back()
+    {
+        await using var node = await TestNode.StartAsync();
+        var service = DeliveryProxy.Topic("flapping");
+        var slot = DeliveryProxy.Topic("flapping-slot");
+        var id = await Proxy.Control.RegisterNodeAsync(node.Port, $"{Service(service, "/s")},{Slot(slot, "/t")}");
+        Assert.Equal(1, await Bus.ListenersAsync(Channels.Request(service)));
+        Assert.Equal(1, await Bus.ListenersAsync(Channels.Slot(slot)));
+
+        node.HealthStatus = 503;
+        await Bus.StatusBecomesAsync(id, NodeStatus.Unavailable, logs: () => Proxy.Logs);
+        await Bus.ListenersBecomeAsync(Channels.Request(service), 0, logs: () => Proxy.Logs);
+        await Bus.ListenersBecomeAsync(Channels.Slot(slot), 0, logs: () => Proxy.Logs);
+        Assert.Equal("unavailable", (await Proxy.Control.CallAsync(HttpMethod.Get, $"/nodes/{id}")).Body.GetProperty("status").GetString());
+        Assert.Equal(404, (await Bus.RequestAsync(service, "{}")).Code);
+
+        node.HealthStatus = 200;
+        await Bus.StatusBecomesAsync(id, NodeStatus.Ok, logs: () => Proxy.Logs);
+        await Bus.ListenersBecomeAsync(Channels.Request(service), 1, logs: () => Proxy.Logs);
+        await Bus.ListenersBecomeAsync(Channels.Slot(slot), 1, logs: () => Proxy.Logs);
+        var reply = await Bus.RequestAsync(service, "\"back\"");
+        Assert.Equal((200, "back"), (reply.Code, reply.Data.GetString()));
+    }
+
+    [Fact]
+    public async Task Node_whose_process_is_gone_turns_dirty_and_comes_back_only_through_activate()
+    {
+        await using var node = await TestNode.StartAsync();
+        var service = DeliveryProxy.Topic("vanishing");
+        var id = await Proxy.Control.RegisterNodeAsync(node.Port, Service(service, "/s"));
+
+        await node.StopAsync();
+        await Bus.StatusBecomesAsync(id, NodeStatus.Dirty, logs: () => Proxy.Logs);
+        await Bus.ListenersBecomeAsync(Channels.Request(service), 0, logs: () => Proxy.Logs);
+        var request = await ProxyCalls.PostAsync(Proxy.Control, $"/request/{id}", $$"""{"topic":"{{service}}","message":null}""");
+        var signal = await ProxyCalls.PostAsync(Proxy.Control, $"/signal/{id}", $$"""{"topic":"{{service}}","message":null}""");
+        Assert.True(request.Status == HttpStatusCode.ServiceUnavailable, request.ToString());
+        Assert.True(signal.Status == HttpStatusCode.ServiceUnavailable, signal.ToString());
+
+        await node.RestartAsync();
+        var probes = node.HealthProbes;
+        // Nothing can show that probing stopped except time passing without probes: three rounds' worth.
+        await Task.Delay(HealthProxy.Interval * 3);
+        Assert.Equal(probes, node.HealthProbes);
+        Assert.Equal(NodeStatus.Dirty, await Bus.StatusAsync(id));
+        Assert.Equal(0, await Bus.ListenersAsync(Channels.Request(service)));
+
+        var activated = await Proxy.Control.CallAsync(HttpMethod.Post, $"/nodes/{id}/activate");
+        Assert.True(activated.Status == HttpStatusCode.OK, activated.ToString());
+        Assert.Equal((id, "ok"), (activated.Body.GetProperty("id").GetString(), activated.Body.GetProperty("status").GetString()));
+        Assert.Equal(1, await Bus.ListenersAsync(Channels.Request(service)));
+        var reply = await Bus.RequestAsync(service, "\"revived\"");
+        Assert.Equal((200, "revived"), (reply.Code, reply.Data.GetString()));
+    }
+
+    [Fact]
+    public async Task Health_check_slower_than_the_probe_timeout_fails_and_only_FailureThreshold_failures_in_a_row_make_the_node_unavailable()
+    {
+        await using var node = await TestNode.StartAsync();
+        var service = DeliveryProxy.Topic("sluggish");
+        var id = await Proxy.Control.RegisterNodeAsync(node.Port, Service(service, "/s"));
+
+        node.HealthDelay = TimeSpan.FromSeconds(2);
+        // Every probe counted from here on is slow; one counted just before may be slow too.
+        var probes = node.HealthProbes;
+        await Bus.StatusBecomesAsync(id, NodeStatus.Unavailable, logs: () => Proxy.Logs);
+        Assert.True(node.HealthProbes - probes >= HealthProxy.FailureThreshold - 1,
+            $"unavailable after {node.HealthProbes - probes} slow probes; the threshold is {HealthProxy.FailureThreshold}");
+        await Bus.ListenersBecomeAsync(Channels.Request(service), 0, logs: () => Proxy.Logs);
+
+        node.HealthDelay = TimeSpan.Zero;
+        await Bus.StatusBecomesAsync(id, NodeStatus.Ok, logs: () => Proxy.Logs);
+        await Bus.ListenersBecomeAsync(Channels.Request(service), 1, logs: () => Proxy.Logs);
+    }
+}
