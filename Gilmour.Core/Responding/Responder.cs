@@ -108,14 +108,15 @@ public sealed class Responder : IAsyncDisposable
     }
 
     /// <summary>Subscribes a slot (PSUBSCRIBE when the topic contains '*'). Disposing the result unsubscribes it.</summary>
-    /// <exception cref="ArgumentException">empty topic, or a group that is empty but not null.</exception>
+    /// <remarks>A null or blank group means no exclusion group: every slot runs (Go treats "" the same way).</remarks>
+    /// <exception cref="ArgumentException">empty topic.</exception>
     public async Task<IAsyncDisposable> SlotAsync(string topic, string? group, SlotHandler handler, TimeSpan timeout)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        if (group is not null) ArgumentException.ThrowIfNullOrWhiteSpace(group);
         ArgumentNullException.ThrowIfNull(handler);
         Timeouts.ThrowIfInvalid(timeout, nameof(timeout));
-        return await AddAsync(new SlotSubscription(this, Channels.Slot(topic), group, handler, timeout));
+        var exclusionGroup = string.IsNullOrWhiteSpace(group) ? null : group;
+        return await AddAsync(new SlotSubscription(this, Channels.Slot(topic), exclusionGroup, handler, timeout));
     }
 
     /// <summary>Unsubscribes everything, unregisters the ident (per options); in-flight handlers finish.</summary>

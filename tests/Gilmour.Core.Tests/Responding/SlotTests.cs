@@ -139,14 +139,35 @@ public sealed class SlotTests
     }
 
     [Fact]
-    public async Task Slot_refuses_an_empty_topic_or_an_empty_group()
+    public async Task Slot_refuses_an_empty_topic_or_a_timeout_that_is_not_positive()
     {
         await using var bus = await Bus.StartAsync();
         await using var responder = new Responder(await bus.ConnectAsync());
 
         await Assert.ThrowsAnyAsync<ArgumentException>(() => responder.SlotAsync("", null, (_, _) => Task.CompletedTask, Generous));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => responder.SlotAsync("t", "", (_, _) => Task.CompletedTask, Generous));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => responder.SlotAsync("t", null, (_, _) => Task.CompletedTask, TimeSpan.Zero));
         Assert.Empty(responder.Topics);
+    }
+
+    [Fact]
+    public async Task Slot_with_a_blank_group_is_ungrouped_as_in_go()
+    {
+        await using var bus = await Bus.StartAsync();
+        var runs = 0;
+        var responders = new List<Responder>();
+        for (var i = 0; i < 2; i++)
+        {
+            var responder = new Responder(await bus.ConnectAsync());
+            responders.Add(responder);
+            await responder.SlotAsync("blank", "", (_, _) => Task.FromResult(Interlocked.Increment(ref runs)), Generous);
+        }
+        await using var requester = new Requester(await bus.ConnectAsync());
+
+        var sender = await requester.SignalAsync("blank", JsonText.Element("1"));
+
+        await Eventually.HoldsAsync(() => Volatile.Read(ref runs) == 2, Generous, () => $"{runs} runs");
+        var admin = await bus.RawAsync();
+        Assert.Equal(0L, await admin.CommandAsync("EXISTS", sender));
+        foreach (var responder in responders) await responder.DisposeAsync();
     }
 }
