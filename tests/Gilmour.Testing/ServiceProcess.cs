@@ -61,7 +61,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) service._output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await service.WaitHealthyAsync(readyWithin ?? TimeSpan.FromSeconds(30));
+        try
+        {
+            await service.WaitHealthyAsync(readyWithin ?? TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            // A service that never became healthy must not outlive the test that started it.
+            await service.DisposeAsync();
+            throw;
+        }
         return service;
     }
 
