@@ -59,6 +59,25 @@ public sealed class PublishingTests(ProxyFixture proxy) : IClassFixture<ProxyFix
         Assert.Equal("""{"messages":[{"data":{"reason":"busy"},"code":503}],"code":503,"length":1}""", answer.Raw);
     }
 
+    [Theory]
+    [InlineData(204, 200)]
+    [InlineData(299, 299)]
+    [InlineData(600, 502)]
+    public async Task A_code_HTTP_cannot_answer_with_keeps_its_value_in_the_body(int code, int httpStatus)
+    {
+        var publisher = await RegisterPublisherAsync();
+        var server = await proxy.StartNodeAsync();
+        server.Handle("/odd", _ => new NodeAnswer(code, code == 204 ? null : "\"odd\""));
+        var topic = $"odd.{code}";
+        await proxy.Control.RegisterNodeAsync(server.Port, $$"""{"services":[{"topic":"{{topic}}","group":"g","path":"/odd"}]}""");
+
+        var answer = await proxy.Control.PostAsync($"/request/{publisher}", $$"""{"topic":"{{topic}}"}""");
+
+        Assert.True(httpStatus == answer.Code, answer.ToString());
+        Assert.Equal(code, answer.Body.GetProperty("code").GetInt32());
+        Assert.Equal(code, answer.Body.GetProperty("messages")[0].GetProperty("code").GetInt32());
+    }
+
     [Fact]
     public async Task A_request_nobody_serves_answers_404_in_the_messages_shape()
     {
