@@ -149,15 +149,21 @@ def _loopback_as_ipv4(url: str) -> str:
 class ProxyClient:
     """The proxy's HTTP API, one method per route. Raises ProxyError when the proxy refuses or is unreachable."""
 
-    def __init__(self, base_url: str, api_key: Optional[str] = None, timeout: float = 10.0):
+    def __init__(self, base_url: str, api_key: Optional[str] = None, timeout: float = 10.0,
+                 registration_timeout: float = 30.0):
+        """timeout: seconds for a plain call. registration_timeout: seconds for registration and activation, which
+        the proxy answers only after it has checked the node's health and made its subscriptions live; giving up
+        earlier would make the node register twice."""
         self.base_url = _loopback_as_ipv4(base_url)
         self.api_key = api_key
         self.timeout = timeout
+        self.registration_timeout = registration_timeout
 
     def register(self, port: int, health_check: str, services: list[dict], slots: list[dict]) -> dict:
         """POST /nodes: returns ``{id, status}`` once the proxy has checked the node's health and subscribed."""
         return self._call("POST", "/nodes", {
-            "port": port, "health_check": health_check, "services": services, "slots": slots})
+            "port": port, "health_check": health_check, "services": services, "slots": slots},
+            self.registration_timeout)
 
     def node(self, node_id: str) -> dict:
         """GET /nodes/{id}: the node as the proxy sees it, with its ``status`` (ok, unavailable, dirty)."""
@@ -165,7 +171,7 @@ class ProxyClient:
 
     def activate(self, node_id: str) -> dict:
         """POST /nodes/{id}/activate: health pre-check again and restore the node's subscriptions."""
-        return self._call("POST", f"/nodes/{_quote(node_id)}/activate")
+        return self._call("POST", f"/nodes/{_quote(node_id)}/activate", None, self.registration_timeout)
 
     def deregister(self, node_id: str) -> None:
         """DELETE /nodes/{id}: in-flight deliveries finish, then the node is gone."""

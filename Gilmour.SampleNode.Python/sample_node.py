@@ -5,6 +5,7 @@ Services (exclusion group "sample"):
   sample.fib   message {"n": N} or N (0 <= N <= 1000); answers {"n": N, "fib": F(N)}, or code 400 for bad input.
 Slot:
   sample.events.*  logs each signal and keeps the last ones; GET /received lists them.
+GET /node answers the node id the proxy gave this process.
 
 Environment: PORT (listen port), services__controlapi__http__0 or GILMOUR_PROXY_URL (the proxy's control API).
 """
@@ -49,6 +50,12 @@ def on_event(delivery: Delivery) -> None:
     log.info("signal on %s from %s: %s", delivery.topic, delivery.sender, delivery.data)
     with _received_lock:
         _received.append({"topic": delivery.topic, "sender": delivery.sender, "data": delivery.data})
+
+
+@node.get("/node")
+def identity() -> dict[str, Any]:
+    """Which node the proxy knows this process as (the id changes if it ever has to register again)."""
+    return {"id": node.node_id, "port": node.port}
 
 
 @node.get("/received")

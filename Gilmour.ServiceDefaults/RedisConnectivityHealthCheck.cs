@@ -16,8 +16,7 @@ public sealed class RedisConnectivityHealthCheck(IServiceProvider services, ICon
 
     public const string Name = "redis";
 
-    private readonly SemaphoreSlim _connecting = new(1, 1);
-    private ConnectionMultiplexer? _own;
+    private readonly Lazy<Task<ConnectionMultiplexer>> _own = new(() => ConnectAsync(configuration));
 
     /// <summary>True for a registration that already checks Redis: ours, or Aspire.StackExchange.Redis's.</summary>
     public static bool CoversRedis(HealthCheckRegistration registration) =>
@@ -27,7 +26,8 @@ public sealed class RedisConnectivityHealthCheck(IServiceProvider services, ICon
     {
         try
         {
-            var redis = services.GetService<IConnectionMultiplexer>() ?? await OwnConnectionAsync(cancellationToken);
+            // WaitAsync: the health check service cancels a check at its timeout but still waits for it to return.
+            var redis = services.GetService<IConnectionMultiplexer>() ?? await _own.Value.WaitAsync(cancellationToken);
             var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
             return HealthCheckResult.Healthy($"PING answered in {latency.TotalMilliseconds:0.#} ms");
         }
@@ -37,30 +37,17 @@ public sealed class RedisConnectivityHealthCheck(IServiceProvider services, ICon
         }
     }
 
-    private async Task<IConnectionMultiplexer> OwnConnectionAsync(CancellationToken cancellationToken)
+    private static Task<ConnectionMultiplexer> ConnectAsync(IConfiguration configuration)
     {
-        if (_own is not null) return _own;
-        await _connecting.WaitAsync(cancellationToken);
-        try
-        {
-            if (_own is not null) return _own;
-            var options = ConfigurationOptions.Parse(configuration.GetConnectionString(ConnectionName)
-                ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} is not configured"));
-            // Keep reconnecting in the background: a check that throws on the first failed connect would need a
-            // new multiplexer per probe.
-            options.AbortOnConnectFail = false;
-            _own = await ConnectionMultiplexer.ConnectAsync(options);
-            return _own;
-        }
-        finally
-        {
-            _connecting.Release();
-        }
+        var options = ConfigurationOptions.Parse(configuration.GetConnectionString(ConnectionName)
+            ?? throw new InvalidOperationException($"ConnectionStrings:{ConnectionName} is not configured"));
+        // Keep reconnecting in the background: one multiplexer serves every probe, through outages.
+        options.AbortOnConnectFail = false;
+        return ConnectionMultiplexer.ConnectAsync(options);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (_own is not null) await _own.DisposeAsync();
-        _connecting.Dispose();
+        if (_own.IsValueCreated && _own.Value.IsCompletedSuccessfully) await _own.Value.Result.DisposeAsync();
     }
 }

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Gilmour.AppHost.Redis;
+
+namespace Gilmour.EndToEnd.Tests;
+
+/// <summary>
+/// The probe against real processes standing in for the docker CLI: one whose engine answers, one that fails like a
+/// client without a daemon, one that hangs.
+/// </summary>
+public sealed class ContainerRuntimeProbeTests : IDisposable
+{
+    private readonly DirectoryInfo _bin = Directory.CreateTempSubdirectory("gilmour-runtime-");
+
+    [Fact]
+    public async Task A_runtime_whose_engine_answers_is_healthy_with_its_server_version()
+    {
+        var runtime = Script("healthy-runtime", "echo 27.5.1");
+
+        var (found, _) = await ContainerRuntimeProbe.FindHealthyAsync(runtime);
+
+        Assert.Equal($"{runtime} 27.5.1", found);
+    }
+
+    [Fact]
+    public async Task A_client_without_a_running_engine_is_not_healthy_and_says_why()
+    {
+        var runtime = Script("no-daemon", "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' >&2; exit 1");
+
+        var (found, problem) = await ContainerRuntimeProbe.FindHealthyAsync(runtime);
+
+        Assert.Null(found);
+        Assert.Contains("Cannot connect to the Docker daemon", problem);
+    }
+
+    [Fact]
+    public async Task A_runtime_that_does_not_answer_is_given_up_on_after_the_bounded_wait()
+    {
+        var runtime = Script("hanging", "sleep 30");
+        var clock = Stopwatch.StartNew();
+
+        var (found, problem) = await ContainerRuntimeProbe.FindHealthyAsync(runtime);
+
+        Assert.Null(found);
+        Assert.Contains("no answer within", problem);
+        Assert.InRange(clock.Elapsed, ContainerRuntimeProbe.Limit, ContainerRuntimeProbe.Limit + TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_runtime_that_is_not_installed_is_reported_as_such()
+    {
+        var (found, problem) = await ContainerRuntimeProbe.FindHealthyAsync(Path.Combine(_bin.FullName, "not-installed"));
+
+        Assert.Null(found);
+        Assert.Contains("not installed", problem);
+    }
+
+    [Fact]
+    public void Redis_server_is_found_on_the_path_only_when_executable()
+    {
+        Script("redis-server", "exit 0");
+        var plain = Path.Combine(_bin.FullName, "plain-file");
+        File.WriteAllText(plain, "");
+
+        Assert.Equal(Path.Combine(_bin.FullName, "redis-server"), ExecutableSearch.OnPath("redis-server", $"/nonexistent{Path.PathSeparator}{_bin.FullName}"));
+        Assert.Null(ExecutableSearch.OnPath("plain-file", _bin.FullName));
+        Assert.Null(ExecutableSearch.OnPath("redis-server", "/nonexistent"));
+    }
+
+    public void Dispose() => _bin.Delete(recursive: true);
+
+    private string Script(string name, string body)
+    {
+        var path = Path.Combine(_bin.FullName, name);
+        File.WriteAllText(path, $"#!/bin/sh\n{body}\n");
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+}
