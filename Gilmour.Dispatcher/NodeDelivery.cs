@@ -47,8 +47,9 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
             var (status, body) = await PostAsync(node, address, service, message, timeout);
             return new Reply(AsData(body), status);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
+            // Refused, unresolvable, reset, or cut off in the middle of the answer.
             LogUnreachable(e, node.Id, address);
             return new Reply(Text($"node {node.Id} unreachable at {address}: {e.Message}"), Codes.Unreachable);
         }
@@ -81,7 +82,7 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
         {
             (status, body) = await PostAsync(node, address, slot, message, timeout);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException)
         {
             throw new NodeDeliveryException($"node {node.Id} unreachable at {address}: {e.Message}", e);
         }

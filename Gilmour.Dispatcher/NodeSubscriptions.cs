@@ -43,9 +43,6 @@ public sealed partial class NodeSubscriptions(
     /// <summary>Names this dispatcher in its acknowledgements.</summary>
     public string Name { get; } = $"{Environment.MachineName}-pid-{Environment.ProcessId}";
 
-    /// <summary>Nodes whose subscriptions this dispatcher holds now.</summary>
-    public int LiveNodes => _nodes.Values.Count(node => node.IsLive);
-
     /// <summary>Reacts to an announcement: the node is re-read and applied.</summary>
     public Task OnChangeAsync(RegistryChange change) =>
         ApplyAsync(change.Id, change.Kind == RegistryChange.Removed ? change.Revision : null);

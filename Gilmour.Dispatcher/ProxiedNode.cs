@@ -7,7 +7,8 @@ namespace Gilmour.Dispatcher;
 /// <summary>
 /// The dispatcher's side of one registered node: while the node is ok, a Gilmour Responder of its own (so health
 /// tools see the node as a Gilmour process under its ident) holding the node's subscriptions; its concurrency cap.
-/// Every method but <see cref="EnterAsync"/> runs under <see cref="ApplyGate"/>, one apply of a node at a time.
+/// <see cref="SyncAsync"/> and <see cref="ReleaseAsync"/> run under <see cref="ApplyGate"/>, one apply of a node at a
+/// time; <see cref="EnterAsync"/> and <see cref="Exit"/> run on every delivery.
 /// </summary>
 public sealed partial class ProxiedNode(
     string id,
@@ -28,6 +29,7 @@ public sealed partial class ProxiedNode(
     private volatile Node? _current;
     private volatile SemaphoreSlim? _concurrency;
     private int? _concurrencyLimit;
+    private int _inFlight;
 
     public string Id { get; } = id;
 
@@ -50,12 +52,8 @@ public sealed partial class ProxiedNode(
     /// <summary>Set once the node is gone and this entry has left the table; a late trigger then starts afresh.</summary>
     internal bool Retired { get; set; }
 
-    internal bool IsLive => _responder is not null;
-
     /// <summary>Deliveries to this node running now (its exclusion groups send the next message to the least busy).</summary>
     internal int InFlight => Volatile.Read(ref _inFlight);
-
-    private int _inFlight;
 
     /// <summary>
     /// Makes the node's Redis subscriptions match <paramref name="node"/> (status ok) as a diff: unchanged ones stay

@@ -27,7 +27,7 @@ public sealed partial class RegistryFollower(
             // of them, never by neither.
             await using var announcements = await FollowAnnouncementsAsync(stoppingToken);
             using var timer = new PeriodicTimer(_interval);
-            do await ReconcileAsync();
+            do await ReconcileAsync(stoppingToken);
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -62,16 +62,14 @@ public sealed partial class RegistryFollower(
         }
     }
 
-    private async Task ReconcileAsync()
+    private async Task ReconcileAsync(CancellationToken stoppingToken)
     {
-        try
-        {
-            await _subscriptions.ReconcileAllAsync();
-        }
-        catch (Exception e)
-        {
-            LogReconcileFailed(e);
-        }
+        var round = _subscriptions.ReconcileAllAsync();
+        // A node going off the bus waits for its running deliveries (up to their timeouts): the next round must not
+        // wait behind it. Applies of that node coalesce meanwhile, so rounds do not pile up.
+        await Task.WhenAny(round, Task.Delay(_interval, stoppingToken));
+        _ = round.ContinueWith(static (task, state) => ((RegistryFollower)state!).LogReconcileFailed(task.Exception!.GetBaseException()),
+            this, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     private void Observe(Task apply, string nodeId) =>
