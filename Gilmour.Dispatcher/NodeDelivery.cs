@@ -123,7 +123,7 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
         ActivityContext parent = default;
         if (Activity.Current is null && message.Message.Traceparent is { } traceparent)
             ActivityContext.TryParse(traceparent, null, out parent);
-        var activity = Telemetry.StartActivity("deliver " + message.Topic, ActivityKind.Internal, parent);
+        var activity = Telemetry.StartActivity("deliver " + message.Topic, ActivityKind.Consumer, parent);
         activity?.SetTag("gilmour.topic", message.Topic);
         activity?.SetTag("gilmour.sender", message.Message.Sender);
         activity?.SetTag("url.full", address.ToString());

@@ -46,6 +46,23 @@ public sealed class DeliveryTests(DeliveryProxy fixture) : IClassFixture<Deliver
     }
 
     [Fact]
+    public async Task Delivery_to_the_node_continues_the_publishers_trace()
+    {
+        var topic = DeliveryProxy.Topic("traced");
+        await using var node = await TestNode.StartAsync();
+        await Control.RegisterNodeAsync(node.Port, Service(topic, "/traced"));
+        const string traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+        var reply = await Bus.Requester.RequestAsync(topic, BusProbe.Json("{}"), TimeSpan.FromSeconds(10),
+            traceparent: $"00-{traceId}-00f067aa0ba902b7-01");
+
+        Assert.Equal(200, reply.Code);
+        var delivery = Assert.Single(node.DeliveriesTo("/traced"));
+        Assert.True(delivery.Headers.TryGetValue("traceparent", out var traceparent), "the delivery carries no traceparent");
+        Assert.Equal(traceId, traceparent.Split('-')[1]);
+    }
+
+    [Fact]
     public async Task Two_nodes_in_one_service_group_serve_each_of_500_requests_exactly_once()
     {
         var topic = DeliveryProxy.Topic("shared");

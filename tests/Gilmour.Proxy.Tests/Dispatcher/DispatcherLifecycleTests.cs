@@ -34,6 +34,52 @@ public sealed class DispatcherLifecycleTests
     }
 
     [Fact]
+    public async Task Dispatcher_and_HealthMonitor_started_while_Redis_is_down_wait_for_it_and_then_work()
+    {
+        await using var redis = new RedisServer();
+        var services = new List<Task<ServiceProcess>>
+        {
+            ServiceProcess.StartAsync(ProxyHarness.Dispatcher, redis.ConnectionString, HealthMonitor.HealthProxy.Settings, readyWithin: TimeSpan.FromSeconds(60)),
+            ServiceProcess.StartAsync(ProxyHarness.HealthMonitor, redis.ConnectionString, HealthMonitor.HealthProxy.Settings, readyWithin: TimeSpan.FromSeconds(60)),
+        };
+        try
+        {
+            // Redis stays away for a while: long enough for a service that gives up or crashes on it to do so.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.DoesNotContain(services, service => service.IsFaulted);
+            await redis.StartAsync();
+            services.Add(ServiceProcess.StartAsync(ProxyHarness.ControlApi, redis.ConnectionString));
+            var started = await Task.WhenAll(services);
+
+            await using var bus = await BusProbe.ConnectAsync(redis);
+            await using var node = await TestNode.StartAsync();
+            using var control = new HttpClient { BaseAddress = started[2].BaseAddress };
+            var topic = DeliveryProxy.Topic("late-redis");
+            var id = await control.RegisterNodeAsync(node.Port, Service(topic, "/s"));
+            Assert.Equal(200, (await bus.RequestAsync(topic, "{}")).Code);
+            node.HealthStatus = 500;
+            await bus.StatusBecomesAsync(id, Registry.NodeStatus.Unavailable);
+            await bus.ListenersBecomeAsync(Channels.Request(topic), 0);
+        }
+        finally
+        {
+            // Even after a failed assertion every process started here is waited for and stopped.
+            await redis.StartAsync();
+            foreach (var service in services)
+            {
+                try
+                {
+                    await (await service).DisposeAsync();
+                }
+                catch (Exception e) when (e is InvalidOperationException or TimeoutException)
+                {
+                    // It never came up; its failure is the test's.
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task Terminated_dispatcher_stops_taking_messages_and_finishes_its_running_delivery_before_exiting()
     {
         await using var proxy = await ProxyHarness.StartAsync();
