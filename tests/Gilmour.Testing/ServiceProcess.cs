@@ -82,7 +82,11 @@ public sealed class ServiceProcess : IAsyncDisposable
         while (true)
         {
             if (_process.HasExited)
+            {
+                // Waits for the redirected output to be read to its end too: the message then holds why it exited.
+                await _process.WaitForExitAsync();
                 throw new InvalidOperationException($"{Name} exited with code {_process.ExitCode}:\n{Output}");
+            }
             try
             {
                 using var response = await http.GetAsync("/health");
