@@ -80,6 +80,27 @@ public sealed class DispatcherLifecycleTests
     }
 
     [Fact]
+    public async Task Dispatcher_resubscribes_after_its_Redis_connections_are_cut()
+    {
+        await using var proxy = await ProxyHarness.StartAsync();
+        await using var bus = await BusProbe.ConnectAsync(proxy.Redis);
+        await using var node = await TestNode.StartAsync();
+        var service = DeliveryProxy.Topic("cut");
+        var id = await proxy.Control.RegisterNodeAsync(node.Port, Service(service, "/s"));
+
+        // What a network blip or a Redis failover does to every subscriber at once.
+        await using (var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{proxy.Redis.ConnectionString},allowAdmin=true"))
+            Assert.True((long)await admin.GetServers()[0].ExecuteAsync("CLIENT", "KILL", "TYPE", "pubsub") >= 2);
+
+        await bus.ListenersBecomeAsync(Channels.Request(service), 1, logs: () => proxy.Logs);
+        await Eventually.HoldsAsync(async () => (await bus.RequestAsync(service, "{}")).Code == 200, TimeSpan.FromSeconds(15), () => proxy.Logs);
+        var slot = DeliveryProxy.Topic("cut-slot");
+        var added = await ProxyCalls.PostAsync(proxy.Control, $"/nodes/{id}/slots", $$"""{"topic":"{{slot}}","path":"/t"}""");
+        Assert.True(added.Status == HttpStatusCode.OK, added.ToString());
+        await bus.ListenersBecomeAsync(Channels.Slot(slot), 1, logs: () => proxy.Logs);
+    }
+
+    [Fact]
     public async Task Terminated_dispatcher_stops_taking_messages_and_finishes_its_running_delivery_before_exiting()
     {
         await using var proxy = await ProxyHarness.StartAsync();
