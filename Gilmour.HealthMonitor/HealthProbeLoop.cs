@@ -14,6 +14,8 @@ public sealed partial class HealthProbeLoop(
     IOptions<HealthMonitorOptions> options,
     ILogger<HealthProbeLoop> logger) : BackgroundService
 {
+    private static readonly Func<ILogger, string, IDisposable?> NodeScope = LoggerMessage.DefineScope<string>("NodeId:{NodeId}");
+
     private readonly NodeRegistry _registry = registry;
     private readonly HealthProbe _probe = probe;
     private readonly HealthMonitorLease _lease = lease;
@@ -99,8 +101,6 @@ public sealed partial class HealthProbeLoop(
         });
         if (written && stored is not null) LogStatusChanged(node.Id, node.Status.ToWire(), status.ToWire(), outcome.Detail);
     }
-
-    private static readonly Func<ILogger, string, IDisposable?> NodeScope = LoggerMessage.DefineScope<string>("NodeId:{NodeId}");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} went from {From} to {To}: health check {Detail}")]
     private partial void LogStatusChanged(string nodeId, string from, string to, string detail);
