@@ -57,6 +57,7 @@ public sealed class GilmourApp : IAsyncDisposable
     public static async Task<GilmourApp> StartAsync(string redisMode = "executable", params string[] settings)
     {
         using var limit = new CancellationTokenSource(StartLimit);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         string[] args =
         [
             $"--Gilmour:Redis:Mode={redisMode}",
@@ -72,16 +73,21 @@ public sealed class GilmourApp : IAsyncDisposable
         var logs = new ConcurrentQueue<string>();
         var watching = new CancellationTokenSource();
         foreach (var resource in Resources) _ = CollectLogsAsync(app, resource, logs, watching.Token);
+        var phase = "starting the app host";
         try
         {
             await app.StartAsync(limit.Token);
             foreach (var resource in Resources)
+            {
+                phase = $"waiting for {resource} to be healthy";
                 await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, limit.Token);
+            }
             return new GilmourApp(app, logs, watching);
         }
         catch (Exception e)
         {
-            var message = $"the app host did not get healthy ({e.GetType().Name}: {e.Message}):\n{Format(logs)}";
+            var message = $"{phase} failed after {clock.Elapsed.TotalSeconds:0} s ({e.GetType().Name}: {e.Message})\n"
+                + $"{States(app)}\n{Format(logs)}";
             await watching.CancelAsync();
             watching.Dispose();
             await app.DisposeAsync();
@@ -89,11 +95,17 @@ public sealed class GilmourApp : IAsyncDisposable
         }
     }
 
+    /// <summary>Each resource's state and health as the orchestrator reports them.</summary>
+    private static string States(DistributedApplication app) => string.Join(", ", Resources.Select(resource =>
+        app.ResourceNotifications.TryGetCurrentState(resource, out var state)
+            ? $"{resource}: {state.Snapshot.State?.Text ?? "?"}/{state.Snapshot.HealthStatus?.ToString() ?? "no health yet"}"
+            : $"{resource}: unknown"));
+
     /// <summary>What every resource logged so far, for assertion messages.</summary>
     public string Logs => Format(_logs);
 
     /// <summary>Registers a real HTTP node with the control API; returns its id.</summary>
-    public async Task<string> RegisterAsync(TestNode node, object? subscriptions = null)
+    public async Task<string> RegisterAsync(TestNode node)
     {
         var body = new Dictionary<string, object?> { ["port"] = node.Port, ["health_check"] = node.HealthPath };
         using var response = await Control.PostAsJsonAsync("/nodes", body);
