@@ -77,7 +77,8 @@ public sealed class GilmourApp : IAsyncDisposable
         try
         {
             await app.StartAsync(limit.Token);
-            foreach (var resource in Resources)
+            // An external Redis is only a connection string: nothing of the app host's to wait for.
+            foreach (var resource in Resources.Where(r => r != Redis || redisMode != "external"))
             {
                 phase = $"waiting for {resource} to be healthy";
                 await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, limit.Token);
