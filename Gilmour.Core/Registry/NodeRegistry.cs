@@ -35,7 +35,10 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis)
         return value.IsNull ? null : Decode(id, value);
     }
 
-    /// <summary>Every registered node, oldest registration first. Two round trips: SMEMBERS, then one MGET.</summary>
+    /// <summary>
+    /// Every registered node, oldest registration first; entries that do not hold a readable node are left out.
+    /// Two round trips: SMEMBERS, then one MGET.
+    /// </summary>
     public async Task<IReadOnlyList<Node>> ListAsync()
     {
         var database = Database;
@@ -49,7 +52,10 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis)
         for (var i = 0; i < values.Length; i++)
         {
             // Removed between SMEMBERS and MGET: it is simply gone.
-            if (!values[i].IsNull) nodes.Add(Decode(ids[i]!, values[i]));
+            if (values[i].IsNull) continue;
+            // One unreadable entry (written by hand, or by a newer version) must not stop every reconciliation
+            // and probe round that lists the registry: it is left out here and still reported by GetAsync.
+            if (TryDecode(values[i]) is { } node) nodes.Add(node);
         }
         nodes.Sort(static (a, b) =>
         {
@@ -154,6 +160,18 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis)
 
     private static RedisValue Announcement(string id, string kind, long revision) =>
         JsonSerializer.SerializeToUtf8Bytes(new RegistryChange(id, kind, revision), GilmourJson.Default.RegistryChange);
+
+    private static Node? TryDecode(RedisValue value)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize((byte[])value!, GilmourJson.Default.Node);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static Node Decode(string id, RedisValue value)
     {

@@ -271,6 +271,20 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task List_leaves_out_an_unreadable_entry_and_still_returns_the_others()
+    {
+        var good = SampleNodes.New();
+        await _registry.AddAsync(good);
+        await Database.SetAddAsync(RegistryKeys.NodeIndex, "corrupt");
+        await Database.StringSetAsync(RegistryKeys.Node("corrupt"), "{not a node");
+
+        var nodes = await _registry.ListAsync();
+
+        Assert.Equal([good.Id], nodes.Select(n => n.Id));
+        await Assert.ThrowsAsync<InvalidDataException>(() => _registry.GetAsync("corrupt"));
+    }
+
+    [Fact]
     public async Task List_of_an_empty_registry_is_empty()
     {
         Assert.Empty(await _registry.ListAsync());
