@@ -23,6 +23,7 @@ public sealed class Requester : IAsyncDisposable
     private static readonly Reply TimedOut = new(JsonSerializer.SerializeToElement(Codes.TimedOutText, Json.GilmourJson.Default.String), Codes.TimedOut);
 
     private readonly ISubscriber _subscriber;
+    private readonly ListenedPublish _publish;
     private readonly string _prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     private readonly RedisChannel _replies;
     private readonly Action<RedisChannel, RedisValue> _onReply;
@@ -38,10 +39,14 @@ public sealed class Requester : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(redis);
         _subscriber = redis.GetSubscriber();
+        _publish = new ListenedPublish(redis);
         _replies = RedisChannel.Pattern(Channels.Response(_prefix + ".*"));
         _onReply = OnReply;
         _pendingBySpan = _pending.GetAlternateLookup<ReadOnlySpan<char>>();
     }
+
+    /// <summary>True once the server refused scripts and each request costs two round trips instead of one.</summary>
+    internal bool ScriptsRefused => _publish.ScriptsRefused;
 
     /// <summary>Requests awaiting their reply right now.</summary>
     internal int PendingCount => _pending.Count;
@@ -89,15 +94,14 @@ public sealed class Requester : IAsyncDisposable
         try
         {
             var payload = MessageCodec.Encode(new Message(data, Codes.Ok, sender, traceparent));
-            // PUBLISH answers how many subscribers got the message. Zero is what Ruby learns from PUBSUB NUMSUB
-            // before publishing (and answers 404 for); asking PUBLISH instead saves that round trip, and a request
-            // nobody received has no effect anywhere.
-            var publish = _subscriber.PublishAsync(RedisChannel.Literal(Channels.Request(topic)), payload);
+            // Published only if a responder subscribes to the channel (what Go and Ruby check with PUBSUB NUMSUB
+            // first), in the same round trip; nobody, or nobody left by the time PUBLISH ran, is a 404.
+            var publish = _publish.PublishAsync(Channels.Request(topic), payload);
             // While Redis is unreachable PUBLISH waits in StackExchange.Redis's backlog: the request's own timeout
             // and its caller's cancellation still end it on time.
             if (await Task.WhenAny(publish, reply.Task) == publish)
             {
-                if (await publish == 0) return NoSubscriber(topic);
+                if (await publish <= 0) return NoSubscriber(topic);
             }
             else
             {

@@ -14,6 +14,9 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>More redis-server arguments, for example ["--rename-command", "EVALSHA", ""] to refuse scripts.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = [];
+
     /// <summary>"127.0.0.1:port", the form services take in ConnectionStrings__redis.</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
 
@@ -35,6 +38,7 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
         };
         foreach (var arg in new[] { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no" })
             info.ArgumentList.Add(arg);
+        foreach (var arg in ExtraArguments) info.ArgumentList.Add(arg);
         _process = Process.Start(info) ?? throw new InvalidOperationException("redis-server did not start (is it installed?)");
         _process.OutputDataReceived += (_, _) => { };
         _process.ErrorDataReceived += (_, _) => { };

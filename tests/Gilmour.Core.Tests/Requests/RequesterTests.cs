@@ -46,6 +46,49 @@ public sealed class RequesterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Request_heard_only_by_a_pattern_subscriber_is_404_at_once_and_not_published()
+    {
+        await using var bus = await Bus.StartAsync();
+        // A monitor on gilmour.* counts in PUBLISH's receivers but never answers; Go and Ruby ask NUMSUB, which
+        // counts channel subscribers only, and publish nothing when it is zero.
+        var monitor = await bus.RawAsync();
+        await monitor.SubscribeAsync("gilmour.request.*");
+        await using var requester = new Requester(await bus.ConnectAsync());
+        await requester.StartAsync();
+        var admin = await bus.RawAsync();
+        var before = await CommandCallsAsync(admin);
+
+        var clock = Stopwatch.StartNew();
+        var reply = await requester.RequestAsync("nobody.serves", JsonText.Element("1"), TimeSpan.FromSeconds(30));
+        clock.Stop();
+
+        Assert.Equal(404, reply.Code);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed} with a 30 s timeout");
+        var after = await CommandCallsAsync(admin);
+        Assert.Equal(1, after.GetValueOrDefault("pubsub|numsub") - before.GetValueOrDefault("pubsub|numsub"));
+        Assert.Equal(0, after.GetValueOrDefault("publish") - before.GetValueOrDefault("publish"));
+    }
+
+    [Fact]
+    public async Task Server_that_refuses_scripts_still_gets_404_and_replies_through_numsub_then_publish()
+    {
+        await using var server = new RedisServer { ExtraArguments = ["--rename-command", "EVALSHA", "", "--rename-command", "EVAL", ""] };
+        await server.StartAsync();
+        await using var responderConnection = await server.ConnectAsync();
+        await using var responder = new Responder(responderConnection);
+        await responder.ReplyAsync("echo", "g", (message, _) => Task.FromResult(new Reply(message.Message.Data, 200)), Generous);
+        await using var requesterConnection = await server.ConnectAsync();
+        await using var requester = new Requester(requesterConnection);
+
+        var served = await requester.RequestAsync("echo", JsonText.Element("\"x\""), Generous);
+        var unserved = await requester.RequestAsync("nobody", JsonText.Element("1"), TimeSpan.FromSeconds(30));
+
+        Assert.True(requester.ScriptsRefused);
+        Assert.Equal((200, "x"), (served.Code, served.Data.GetString()));
+        Assert.Equal(404, unserved.Code);
+    }
+
+    [Fact]
     public async Task Request_without_a_reply_times_out_with_499_and_a_late_reply_is_dropped()
     {
         await using var bus = await Bus.StartAsync();
@@ -124,14 +167,19 @@ public sealed class RequesterTests(ITestOutputHelper output)
         var after = await CommandCallsAsync(admin);
 
         long Delta(string command) => after.GetValueOrDefault(command) - before.GetValueOrDefault(command);
-        // Per request: the requester's PUBLISH, the responder's lock SET and reply PUBLISH. Nothing else.
+        // Per request: the requester's one script call (NUMSUB and PUBLISH on the server), the responder's lock
+        // SET and reply PUBLISH. Nothing else: no SUBSCRIBE, no separate NUMSUB round trip.
+        var scriptCalls = Delta("evalsha") + Delta("eval");
+        Assert.Equal(Requests, scriptCalls);
+        Assert.Equal(Requests, Delta("pubsub|numsub"));
         Assert.Equal(2 * Requests, Delta("publish"));
         Assert.Equal(Requests, Delta("set"));
         foreach (var command in new[] { "subscribe", "psubscribe", "unsubscribe", "punsubscribe", "pubsub" })
             Assert.Equal(0, Delta(command));
         Assert.Equal(1L, await admin.CommandAsync("PUBSUB", "NUMPAT"));
-        output.WriteLine($"{Requests} requests: publish +{Delta("publish")}, set +{Delta("set")}; " +
-            $"requester round trips per request = {(Delta("publish") - Requests) / (double)Requests}");
+        Assert.False(requester.ScriptsRefused);
+        output.WriteLine($"{Requests} requests: evalsha+eval +{scriptCalls}, publish +{Delta("publish")}, set +{Delta("set")}; " +
+            $"requester round trips per request = {scriptCalls / (double)Requests}");
     }
 
     [Fact]
