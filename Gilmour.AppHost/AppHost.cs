@@ -3,6 +3,8 @@ using Gilmour.AppHost.Redis;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// Container, redis-server, Garnet or external, per Gilmour:Redis:Mode and what the machine has. Every service then
+// gets .WithRedis(redis): WithReference (ConnectionStrings:redis) and WaitFor (until Redis answers).
 var redis = await builder.AddRedisBackboneAsync();
 
 var dispatcher = builder.AddProject<Projects.Gilmour_Dispatcher>("dispatcher")
@@ -27,7 +29,10 @@ var controlApi = builder.AddProject<Projects.Gilmour_ControlApi>("controlapi")
     .WithRedis(redis)
     .WithSettings(builder.Configuration, AppHostSettings.ControlApiSection, AppHostSettings.PortKey);
 
-builder.AddExecutable("pythonnode", "python3", Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "Gilmour.SampleNode.Python")), "-u", "sample_node.py")
+// The control API's URL reaches the node as services__controlapi__http__0. It also waits for a dispatcher: a
+// registration is answered only once a dispatcher has made the node's subscriptions live.
+var sampleNodeDirectory = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "Gilmour.SampleNode.Python"));
+builder.AddExecutable("pythonnode", "python3", sampleNodeDirectory, "-u", "sample_node.py")
     .WithHttpEndpoint(env: "PORT", isProxied: false)
     .WithHttpHealthCheck("/health")
     .WithReference(controlApi)

@@ -255,7 +255,9 @@ class _Route:
 @dataclass
 class _Registration:
     node_id: Optional[str] = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    # Reentrant: recovering holds it across a new registration, so that two threads that both learn the node is
+    # unknown register it once.
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
 
 class Node:
@@ -441,8 +443,11 @@ class Node:
         """Brings the registration back after the proxy said it does not know this node (404) or will not let it
         publish (503: dirty or unavailable). Returns False when the error is of another kind."""
         if error.status == HTTPStatus.NOT_FOUND:
-            log.info("the proxy no longer knows node %s; registering again", node_id)
-            self._register_until_accepted()
+            with self._registration.lock:
+                if self._registration.node_id != node_id:
+                    return True  # another thread registered again meanwhile
+                log.info("the proxy no longer knows node %s; registering again", node_id)
+                self._register_until_accepted()
             return True
         if error.status == HTTPStatus.SERVICE_UNAVAILABLE:
             log.info("the proxy holds node %s as not ok; asking to activate it", node_id)
@@ -456,14 +461,20 @@ class Node:
             if not node_id:
                 continue
             try:
-                status = self.proxy.node(node_id).get("status")
-                if status == "dirty":
-                    self._recover(node_id, ProxyError(HTTPStatus.SERVICE_UNAVAILABLE, "dirty"))
+                self._keep_registered(node_id)
             except ProxyError as error:
-                if error.status == HTTPStatus.NOT_FOUND:
-                    self._recover(node_id, error)
-                else:
-                    log.debug("watch: %s", error)
+                log.info("could not restore node %s yet: %s", node_id, error)
+
+    def _keep_registered(self, node_id: str) -> None:
+        try:
+            status = self.proxy.node(node_id).get("status")
+        except ProxyError as error:
+            # 404: forgotten, register again. Anything else (the proxy restarting, say): look again next round.
+            if error.status == HTTPStatus.NOT_FOUND:
+                self._recover(node_id, error)
+            return
+        if status == "dirty":
+            self._recover(node_id, ProxyError(HTTPStatus.SERVICE_UNAVAILABLE, "dirty"))
 
     # -- serving ---------------------------------------------------------------------------------------------------
 
