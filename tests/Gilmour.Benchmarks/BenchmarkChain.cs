@@ -1,0 +1,122 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Gilmour.Requests;
+using Gilmour.Responding;
+using Gilmour.Testing;
+using StackExchange.Redis;
+
+namespace Gilmour.Benchmarks;
+
+/// <summary>
+/// Everything one run needs, on one redis-server: the proxy (its three services in processes of their own), the
+/// echo node registered through it, and the two baselines' Core Responder and requesters, each on its own
+/// multiplexer as separate programs would be.
+/// </summary>
+public sealed class BenchmarkChain : IAsyncDisposable
+{
+    public const string ProxyTopic = "bench.proxy.echo";
+    public const string BaselineTopic = "bench.baseline.echo";
+    public const string Group = "bench";
+
+    private static readonly TimeSpan HandlerTimeout = TimeSpan.FromSeconds(30);
+
+    public ProxyHarness Proxy { get; }
+    public EchoNode Node { get; }
+    public HttpClient Http { get; }
+    public string NodeId { get; }
+    public Requester FloorRequester { get; }
+    public ConnectionMultiplexer GoStyleRedis { get; }
+
+    private readonly ConnectionMultiplexer _responderRedis;
+    private readonly ConnectionMultiplexer _floorRedis;
+    private readonly Responder _responder;
+
+    private BenchmarkChain(ProxyHarness proxy, EchoNode node, HttpClient http, string nodeId, ConnectionMultiplexer responderRedis,
+        Responder responder, ConnectionMultiplexer floorRedis, Requester floorRequester, ConnectionMultiplexer goStyleRedis)
+    {
+        Proxy = proxy;
+        Node = node;
+        Http = http;
+        NodeId = nodeId;
+        _responderRedis = responderRedis;
+        _responder = responder;
+        _floorRedis = floorRedis;
+        FloorRequester = floorRequester;
+        GoStyleRedis = goStyleRedis;
+    }
+
+    /// <summary>The proxy's three service processes by name, for RSS sampling.</summary>
+    public IReadOnlyDictionary<string, int> ServiceProcesses =>
+        Proxy.Services.ToDictionary(s => s.Name.Replace("Gilmour.", "", StringComparison.Ordinal), s => s.ProcessId);
+
+    /// <param name="subscriptions">subscriptions of the benchmark node: its echo service plus idle ones, so that the
+    /// main table is the "10 subscriptions" side of the scale comparison.</param>
+    public static async Task<BenchmarkChain> StartAsync(BenchmarkOptions options, int subscriptions)
+    {
+        var largest = options.Sizes.Max();
+        var settings = new Dictionary<string, string>
+        {
+            ["Logging__LogLevel__Default"] = options.ServiceLogLevel,
+            // The 1 MB message plus its JSON envelope is over the 1 MiB default.
+            ["Gilmour__ControlApi__MaxBodyBytes"] = Math.Max(1_048_576L, 2L * largest + 65_536).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var node = await EchoNode.StartAsync();
+        var proxy = await ProxyHarness.StartAsync(settings);
+        var http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = int.MaxValue,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10),
+            UseProxy = false,
+            UseCookies = false,
+        })
+        {
+            BaseAddress = proxy.Control.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(120),
+        };
+
+        var services = new List<object> { new { topic = ProxyTopic, group = Group, path = EchoNode.EchoPath } };
+        for (var i = 1; i < subscriptions; i++) services.Add(new { topic = $"bench.idle.{i}", group = Group, path = EchoNode.EchoPath });
+        var nodeId = await RegisterAsync(http, node.Port, services);
+
+        var responderRedis = await proxy.Redis.ConnectAsync();
+        var responder = new Responder(responderRedis);
+        await responder.StartAsync();
+        await responder.ReplyAsync(BaselineTopic, Group, static (message, _) => Task.FromResult(new Reply(message.Message.Data, 200)), HandlerTimeout);
+        var floorRedis = await proxy.Redis.ConnectAsync();
+        var floorRequester = new Requester(floorRedis);
+        await floorRequester.StartAsync();
+        var goStyleRedis = await proxy.Redis.ConnectAsync();
+        return new BenchmarkChain(proxy, node, http, nodeId, responderRedis, responder, floorRedis, floorRequester, goStyleRedis);
+    }
+
+    /// <summary>POST /nodes; returns the node's id. Returns only once its subscriptions are live (the API waits).</summary>
+    public static async Task<string> RegisterAsync(HttpClient http, int port, IReadOnlyList<object> services)
+    {
+        using var response = await http.PostAsJsonAsync("/nodes", new { port, services });
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != HttpStatusCode.Created)
+            throw new InvalidOperationException($"registration failed: {(int)response.StatusCode} {body}");
+        using var answer = JsonDocument.Parse(body);
+        return answer.RootElement.GetProperty("id").GetString()!;
+    }
+
+    public IRoundTrip[] RoundTrips(Payload payload) =>
+    [
+        new ProxyRoundTrip(Http, NodeId, ProxyTopic, payload),
+        new FloorRoundTrip(FloorRequester, BaselineTopic, payload),
+        new GoStyleRoundTrip(GoStyleRedis, BaselineTopic, payload),
+    ];
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await FloorRequester.DisposeAsync();
+        await _responder.DisposeAsync();
+        await _floorRedis.DisposeAsync();
+        await _responderRedis.DisposeAsync();
+        await GoStyleRedis.DisposeAsync();
+        await Proxy.DisposeAsync();
+        await Node.DisposeAsync();
+    }
+}

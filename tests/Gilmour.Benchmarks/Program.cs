@@ -1,0 +1,53 @@
+using Gilmour.Benchmarks;
+using Gilmour.Testing;
+
+BenchmarkOptions options;
+try
+{
+    options = BenchmarkOptions.Parse(args);
+}
+catch (Exception e) when (e is ArgumentException or FormatException)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(BenchmarkOptions.Usage);
+    return 2;
+}
+
+if (ServiceProcess.BuildConfiguration != "Release")
+    Console.Error.WriteLine("warning: built in Debug, so the services run their Debug builds; run with -c Release for real figures");
+Console.WriteLine($"Gilmour proxy benchmark: {options.Seconds} s per cell and requester, {Environment.ProcessorCount} cores, "
+    + $"{ServiceProcess.BuildConfiguration} services, service log level {options.ServiceLogLevel}");
+
+await using var chain = await BenchmarkChain.StartAsync(options, options.ScaleSubscriptionsPerNode);
+await using var rss = new RssSampler(chain.ServiceProcesses);
+
+// Every requester warms up (JIT, connection pools, Redis buffers) before anything is measured.
+foreach (var warmup in chain.RoundTrips(new Payload(100)))
+    await LoadRun.RunAsync(warmup, 16, 100, TimeSpan.FromSeconds(Math.Min(1, options.Seconds)));
+await Task.Delay(TimeSpan.FromSeconds(1));
+var idle = chain.ServiceProcesses.ToDictionary(p => p.Key, p => RssSampler.ResidentBytes(p.Value));
+
+var measurements = new List<Measurement>();
+foreach (var (concurrency, size) in options.Cells())
+{
+    // The three requesters of a cell run back to back, so that whatever else loads the machine loads them alike.
+    foreach (var roundTrip in chain.RoundTrips(new Payload(size)))
+    {
+        var measurement = await LoadRun.RunAsync(roundTrip, concurrency, size, TimeSpan.FromSeconds(options.Seconds), rss);
+        measurements.Add(measurement);
+        Console.WriteLine($"  c={concurrency,-4} {Report.Size(size),-7} {roundTrip.Name,-13} {measurement.RequestsPerSecond,8:F0} req/s  "
+            + $"p50 {measurement.P50,7:F2} ms  p99 {measurement.P99,7:F2} ms  errors {measurement.Errors}");
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine(Report.Cells(measurements));
+Console.WriteLine(Report.Rss(idle, measurements));
+Console.WriteLine(Report.Targets(idle, measurements));
+
+if (options.Scale)
+{
+    Console.WriteLine("Scale:");
+    Console.WriteLine(await ScaleRun.RunAsync(chain, options, rss));
+}
+return measurements.Any(m => m.Completed == 0) ? 1 : 0;

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+
+namespace Gilmour.Benchmarks;
+
+/// <summary>Markdown tables of a run: every requester per cell, the proxy's ratios to both baselines, RSS, the issue's targets.</summary>
+public static class Report
+{
+    private const double MiB = 1024 * 1024;
+
+    public static string Size(int bytes) =>
+        bytes >= 1_048_576 && bytes % 1_048_576 == 0 ? $"{bytes / 1_048_576} MB"
+        : bytes >= 1024 && bytes % 1024 == 0 ? $"{bytes / 1024} KB"
+        : $"{bytes} B";
+
+    public static string Cells(IReadOnlyList<Measurement> measurements)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| c | size | requester | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | req/s vs (a) | req/s vs (b) | p50 vs (b) |");
+        text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var cell in measurements.GroupBy(m => (m.Concurrency, m.Size)))
+        {
+            var floor = cell.FirstOrDefault(m => m.Requester.StartsWith("floor", StringComparison.Ordinal));
+            var goStyle = cell.FirstOrDefault(m => m.Requester.StartsWith("go-style", StringComparison.Ordinal));
+            foreach (var m in cell)
+            {
+                var isProxy = m.Requester == "proxy";
+                text.AppendLine(Invariant($"| {m.Concurrency} | {Size(m.Size)} | {m.Requester} | {m.RequestsPerSecond:F0} | {m.P50:F2} | {m.P90:F2} | {m.P99:F2} | {m.Max:F1} | {m.Errors} | {(isProxy && floor is not null ? Ratio(m.RequestsPerSecond, floor.RequestsPerSecond) : "")} | {(isProxy && goStyle is not null ? Ratio(m.RequestsPerSecond, goStyle.RequestsPerSecond) : "")} | {(isProxy && goStyle is not null ? Ratio(m.P50, goStyle.P50) : "")} |"));
+            }
+        }
+        return text.ToString();
+    }
+
+    public static string Rss(IReadOnlyDictionary<string, long> idle, IReadOnlyList<Measurement> measurements)
+    {
+        var text = new StringBuilder();
+        var services = idle.Keys.Order(StringComparer.Ordinal).ToList();
+        text.AppendLine($"| peak RSS MiB | {string.Join(" | ", services)} |");
+        text.AppendLine($"|---|{string.Concat(services.Select(_ => "---:|"))}");
+        text.AppendLine($"| idle (registered, no load) | {string.Join(" | ", services.Select(s => Mib(idle[s])))} |");
+        foreach (var m in measurements.Where(m => m.Requester == "proxy"))
+            text.AppendLine($"| c={m.Concurrency}, {Size(m.Size)} | {string.Join(" | ", services.Select(s => Mib(m.PeakRssBytes.GetValueOrDefault(s))))} |");
+        return text.ToString();
+    }
+
+    /// <summary>The issue's acceptance figures, each with the measured value and whether it holds.</summary>
+    public static string Targets(IReadOnlyDictionary<string, long> idle, IReadOnlyList<Measurement> measurements)
+    {
+        var text = new StringBuilder();
+        Measurement? Find(string requester, int concurrency) =>
+            measurements.FirstOrDefault(m => m.Requester.StartsWith(requester, StringComparison.Ordinal) && m.Concurrency == concurrency && m.Size == 100);
+
+        void Check(string what, double value, double limit, bool atLeast, string unit)
+        {
+            if (double.IsNaN(value)) return;
+            var holds = atLeast ? value >= limit : value <= limit;
+            text.AppendLine(Invariant($"- {(holds ? "PASS" : "FAIL")} {what}: {value:F2}{unit} (target {(atLeast ? ">=" : "<=")} {limit}{unit})"));
+        }
+
+        if (Find("proxy", 64) is { } proxy64 && Find("floor", 64) is { } floor64 && Find("go-style", 64) is { } go64)
+        {
+            Check("c=64 100 B req/s vs go-style (b)", proxy64.RequestsPerSecond / go64.RequestsPerSecond, 2.0, true, "x");
+            Check("c=64 100 B req/s vs floor (a)", proxy64.RequestsPerSecond / floor64.RequestsPerSecond, 0.5, true, "x");
+            Check("c=64 100 B p99", proxy64.P99, 25, false, " ms");
+        }
+        if (Find("proxy", 1) is { } proxy1 && Find("go-style", 1) is { } go1)
+            Check("c=1 100 B p50 vs go-style (b)", proxy1.P50 / go1.P50, 2.0, false, "x");
+        foreach (var (service, bytes) in idle.OrderBy(p => p.Key, StringComparer.Ordinal))
+            Check($"{service} idle RSS", bytes / MiB, 150, false, " MiB");
+        foreach (var m in measurements.Where(m => m.Requester == "proxy" && m.Concurrency == 256))
+            foreach (var (service, bytes) in m.PeakRssBytes.OrderBy(p => p.Key, StringComparer.Ordinal))
+                Check($"{service} peak RSS at c=256 {Size(m.Size)}", bytes / MiB, 300, false, " MiB");
+        return text.ToString();
+    }
+
+    public static string Mib(long bytes) => (bytes / MiB).ToString("F0", CultureInfo.InvariantCulture);
+
+    private static string Ratio(double value, double baseline) =>
+        baseline > 0 && !double.IsNaN(value) ? (value / baseline).ToString("F2", CultureInfo.InvariantCulture) + "x" : "-";
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
