@@ -20,6 +20,9 @@ public static class ControlApiJson
         options.NumberHandling = JsonNumberHandling.Strict;
         // {"port": 1, "port": 2} would otherwise silently mean 2.
         options.AllowDuplicateProperties = false;
+        // A misspelt "helth_check" would otherwise be dropped without a word, and a field nobody reads would carry
+        // anything (duplicate keys, any nesting) past every other rule: unknown fields are a 400.
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.MaxDepth = MaxDepth;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         // Answers are read by programs and people, never embedded in HTML: "'" stays "'", not "\u0027".

@@ -55,6 +55,29 @@ public sealed class BodyGuard(RequestDelegate next, IOptions<ControlApiOptions> 
             request.Body = new LimitedBody(request.Body, _maxBodyBytes);
         }
 
+        if ((request.ContentLength > 0 || chunked) && !await HoldsUtf8Async(request, context.RequestAborted))
+        {
+            await ErrorAnswers.WriteAsync(context, StatusCodes.Status400BadRequest, "the body is not valid UTF-8 (JSON text must be)");
+            return;
+        }
+
         await next(context);
+    }
+
+    /// <summary>
+    /// Reads the whole body (already bounded by the size limit) and leaves it readable again for the endpoint.
+    /// </summary>
+    /// <remarks>
+    /// The JSON reader checks UTF-8 only in strings it decodes: invalid bytes inside a value it merely carries (the
+    /// message of a request, which is relayed to Redis and to other nodes as is) would pass, and every peer would
+    /// then choke on them. So the body as a whole is checked once, here.
+    /// </remarks>
+    private static async Task<bool> HoldsUtf8Async(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var body = new MemoryStream(request.ContentLength is { } length ? (int)Math.Min(length, int.MaxValue) : 4096);
+        await request.Body.CopyToAsync(body, cancellationToken);
+        body.Position = 0;
+        request.Body = body;
+        return System.Text.Unicode.Utf8.IsValid(body.GetBuffer().AsSpan(0, (int)body.Length));
     }
 }
