@@ -2,6 +2,7 @@ using System.Text.Json;
 using FluentValidation.Results;
 using Gilmour.Compositions;
 using Gilmour.Registry;
+using StackExchange.Redis;
 
 namespace Gilmour.ControlApi.Errors;
 
@@ -24,8 +25,14 @@ public static class ErrorMapping
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
             (StatusCodes.Status413PayloadTooLarge, TooLarge(maxBodyBytes)),
         BadHttpRequestException bad => (bad.StatusCode, "bad request: " + bad.Message),
+        // Redis restarting or out of reach: the caller may retry; it is not a bug of ours (a 500).
+        RedisException redis => (StatusCodes.Status503ServiceUnavailable, "the proxy cannot reach Redis right now: " + FirstClause(redis.Message)),
         _ => null,
     };
+
+    /// <summary>StackExchange.Redis appends a long diagnostic dump after the first comma; the cause comes first.</summary>
+    private static string FirstClause(string message) =>
+        message.IndexOf(", ", StringComparison.Ordinal) is > 0 and var cut ? message[..cut] : message;
 
     public static string TooLarge(long maxBodyBytes) =>
         $"request body exceeds the limit of {maxBodyBytes} bytes (Gilmour:ControlApi:MaxBodyBytes)";

@@ -25,9 +25,9 @@ public sealed class ProxyHarness : IAsyncDisposable
     }
 
     /// <summary>Starts Redis and one of each service, in the order the app host does.</summary>
-    public static async Task<ProxyHarness> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    public static async Task<ProxyHarness> StartAsync(IReadOnlyDictionary<string, string>? settings = null, RedisServer? redis = null)
     {
-        var redis = new RedisServer();
+        redis ??= new RedisServer();
         await redis.StartAsync();
         var harness = new ProxyHarness(redis, settings ?? new Dictionary<string, string>());
         try

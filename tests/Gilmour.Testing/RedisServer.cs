@@ -70,6 +70,23 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
         _process = null;
     }
 
+    /// <summary>
+    /// SHUTDOWN SAVE: Redis writes its dump (into <c>--dir</c>, give one in <see cref="ExtraArguments"/>) and exits,
+    /// as a Redis with persistence restarts; <see cref="StartAsync"/> then loads the dump again.
+    /// </summary>
+    public async Task ShutdownSavingAsync()
+    {
+        if (_process is null) return;
+        using (var tcp = new System.Net.Sockets.TcpClient())
+        {
+            await tcp.ConnectAsync("127.0.0.1", Port);
+            await tcp.GetStream().WriteAsync("SHUTDOWN SAVE\r\n"u8.ToArray());
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        _process = null;
+    }
+
     public Task DisposeAsync() => StopAsync();
 
     async ValueTask IAsyncDisposable.DisposeAsync() => await StopAsync();

@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using Gilmour.Proxy.Tests.Support;
+using Gilmour.Testing;
+using Xunit.Abstractions;
+
+namespace Gilmour.Proxy.Tests.Faults;
+
+/// <summary>
+/// Redis restarted under load (saved and reloaded from its dump, as a Redis with persistence restarts): every
+/// request ends with an answer and a clear code, nothing hangs, and the proxy serves again soon after Redis is back.
+/// </summary>
+public sealed class RedisRestartTests(ITestOutputHelper output)
+{
+    private sealed record Outcome(TimeSpan At, int Status, string Body);
+
+    [Fact]
+    public async Task Proxy_serves_again_within_5_s_of_a_restarted_Redis_and_no_request_hangs_meanwhile()
+    {
+        var dumpDirectory = Directory.CreateTempSubdirectory("gilmour-redis-");
+        try
+        {
+            await using var harness = await ProxyHarness.StartAsync(new Dictionary<string, string>
+            {
+                ["Gilmour__Dispatcher__ReconcileSeconds"] = "1",
+                ["Gilmour__HealthMonitor__IntervalSeconds"] = "1",
+                ["Gilmour__HealthMonitor__ProbeTimeoutSeconds"] = "0.5",
+            }, new RedisServer { ExtraArguments = ["--dir", dumpDirectory.FullName] });
+            await using var server = await TestNode.StartAsync();
+            await using var client = await TestNode.StartAsync();
+            await harness.Control.RegisterNodeAsync(server.Port, """{"services":[{"topic":"restart.echo","group":"g","path":"/echo","timeout":5}]}""");
+            var clientId = await harness.Control.RegisterNodeAsync(client.Port);
+
+            var clock = Stopwatch.StartNew();
+            var outcomes = new ConcurrentQueue<Outcome>();
+            using var stop = new CancellationTokenSource();
+            using var http = new HttpClient { BaseAddress = harness.Control.BaseAddress, Timeout = TimeSpan.FromSeconds(20) };
+            var load = Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
+            {
+                for (var n = 0; !stop.IsCancellationRequested; n++)
+                {
+                    var answer = await http.PostAsync($"/request/{clientId}", $$"""{"topic":"restart.echo","message":{{n}},"timeout":3}""");
+                    outcomes.Enqueue(new Outcome(clock.Elapsed, answer.Code, answer.Raw));
+                }
+            })).ToList();
+
+            await Eventually.HoldsAsync(() => outcomes.Count(o => o.Status == 200) >= 100, TimeSpan.FromSeconds(30));
+            var down = clock.Elapsed;
+            await harness.Redis.ShutdownSavingAsync();
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            await harness.Redis.StartAsync();
+            var up = clock.Elapsed;
+
+            // Served again: 50 answers in a row are 200, starting within 5 s of Redis being back.
+            await Eventually.HoldsAsync(() => LastRunOf200(outcomes, up) >= 50, TimeSpan.FromSeconds(30),
+                () => Summary(outcomes, down, up));
+            stop.Cancel();
+            await Task.WhenAll(load);
+
+            var recovered = outcomes.Where(o => o.At > up).SkipWhile(o => o.Status != 200).First().At - up;
+            output.WriteLine(Summary(outcomes, down, up) + $"; first 200 {recovered.TotalSeconds:F2} s after Redis came back");
+            Assert.True(recovered < TimeSpan.FromSeconds(5), Summary(outcomes, down, up));
+            // Every failure during the outage was answered, with a code and a message: no 500, no empty body.
+            Assert.All(outcomes.Where(o => o.Status != 200), o =>
+            {
+                Assert.NotEqual((int)HttpStatusCode.InternalServerError, o.Status);
+                Assert.False(string.IsNullOrWhiteSpace(o.Body));
+            });
+            // The registry came back with Redis: both nodes still known and ok.
+            var nodes = await harness.Control.GetAnswerAsync("/nodes");
+            Assert.Equal(2, nodes.Body.GetProperty("nodes").GetArrayLength());
+        }
+        finally
+        {
+            dumpDirectory.Delete(recursive: true);
+        }
+    }
+
+    private static int LastRunOf200(IEnumerable<Outcome> outcomes, TimeSpan after)
+    {
+        var run = 0;
+        foreach (var outcome in outcomes.Where(o => o.At > after).OrderBy(o => o.At))
+            run = outcome.Status == 200 ? run + 1 : 0;
+        return run;
+    }
+
+    private static string Summary(IEnumerable<Outcome> outcomes, TimeSpan down, TimeSpan up)
+    {
+        var list = outcomes.ToList();
+        var during = list.Where(o => o.At > down).GroupBy(o => o.Status).Select(g => $"{g.Key}: {g.Count()}");
+        var sample = list.Where(o => o.At > down && o.Status != 200).Take(3).Select(o => $"{o.Status} {o.Body}");
+        return $"{list.Count} requests, {list.Count(o => o.Status == 200)} answered 200; after Redis went down at " +
+               $"{down.TotalSeconds:F1} s (back at {up.TotalSeconds:F1} s): {string.Join(", ", during)}; e.g. {string.Join(" | ", sample)}";
+    }
+}
