@@ -50,6 +50,20 @@ public sealed class BenchmarkChain : IAsyncDisposable
     public IReadOnlyDictionary<string, int> ServiceProcesses =>
         Proxy.Services.ToDictionary(s => s.Name.Replace("Gilmour.", "", StringComparison.Ordinal), s => s.ProcessId);
 
+    /// <summary>
+    /// Every process whose CPU time a cell records: the services, redis-server, and this one ("bench": the HTTP
+    /// clients and the echo node for the proxy, the requesters and the Core Responder for the baselines).
+    /// </summary>
+    public IReadOnlyDictionary<string, int> CpuWatched
+    {
+        get
+        {
+            var processes = new Dictionary<string, int>(ServiceProcesses) { ["bench"] = Environment.ProcessId };
+            if (CpuClock.RedisServerProcess(Proxy.Redis.Port) is { } redis) processes["redis"] = redis;
+            return processes;
+        }
+    }
+
     /// <param name="subscriptions">subscriptions of the benchmark node: its echo service plus idle ones, so that the
     /// main table is the "10 subscriptions" side of the scale comparison.</param>
     public static async Task<BenchmarkChain> StartAsync(BenchmarkOptions options, int subscriptions)

@@ -20,34 +20,33 @@ Console.WriteLine($"Gilmour proxy benchmark: {options.Seconds} s per cell and re
 
 await using var chain = await BenchmarkChain.StartAsync(options, options.ScaleSubscriptionsPerNode);
 await using var rss = new RssSampler(chain.ServiceProcesses);
+var cpu = chain.CpuWatched;
 
 // Every requester warms up (JIT, connection pools, Redis buffers) before anything is measured.
 foreach (var warmup in chain.RoundTrips(new Payload(100)))
-    await LoadRun.RunAsync(warmup, 16, 100, TimeSpan.FromSeconds(Math.Min(1, options.Seconds)));
+    await LoadRun.RunAsync(warmup, 16, TimeSpan.FromSeconds(Math.Min(1, options.Seconds)));
 await Task.Delay(TimeSpan.FromSeconds(1));
 var idle = chain.ServiceProcesses.ToDictionary(p => p.Key, p => RssSampler.ResidentBytes(p.Value));
 
 var measurements = new List<Measurement>();
 foreach (var (concurrency, size) in options.Cells())
 {
-    // The three requesters of a cell run back to back, so that whatever else loads the machine loads them alike.
-    foreach (var roundTrip in chain.RoundTrips(new Payload(size)))
-    {
-        var measurement = await LoadRun.RunAsync(roundTrip, concurrency, size, TimeSpan.FromSeconds(options.Seconds), rss);
-        measurements.Add(measurement);
-        Console.WriteLine($"  c={concurrency,-4} {Report.Size(size),-7} {roundTrip.Name,-13} {measurement.RequestsPerSecond,8:F0} req/s  "
+    var cell = await LoadRun.RunCellAsync(chain.RoundTrips(new Payload(size)), concurrency, size, TimeSpan.FromSeconds(options.Seconds), rss, cpu);
+    measurements.AddRange(cell);
+    foreach (var measurement in cell)
+        Console.WriteLine($"  c={concurrency,-4} {Report.Size(size),-7} {measurement.Requester,-13} {measurement.RequestsPerSecond,8:F0} req/s  "
             + $"p50 {measurement.P50,7:F2} ms  p99 {measurement.P99,7:F2} ms  errors {measurement.Errors}");
-    }
 }
 
 Console.WriteLine();
 Console.WriteLine(Report.Cells(measurements));
+Console.WriteLine(Report.Cpu(cpu.Keys, measurements));
 Console.WriteLine(Report.Rss(idle, measurements));
 Console.WriteLine(Report.Targets(idle, measurements));
 
 if (options.Scale)
 {
     Console.WriteLine("Scale:");
-    Console.WriteLine(await ScaleRun.RunAsync(chain, options, rss));
+    Console.WriteLine(await ScaleRun.RunAsync(chain, options, rss, cpu));
 }
 return measurements.Any(m => m.Completed == 0) ? 1 : 0;

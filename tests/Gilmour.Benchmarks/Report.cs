@@ -31,6 +31,18 @@ public static class Report
         return text.ToString();
     }
 
+    /// <summary>CPU milliseconds per answered request, by process: where a request's time goes.</summary>
+    public static string Cpu(IEnumerable<string> processes, IReadOnlyList<Measurement> measurements)
+    {
+        var names = processes.Order(StringComparer.Ordinal).ToList();
+        var text = new StringBuilder();
+        text.AppendLine($"| CPU ms per request | c | size | {string.Join(" | ", names)} | total |");
+        text.AppendLine($"|---|---:|---:|{string.Concat(names.Select(_ => "---:|"))}---:|");
+        foreach (var m in measurements)
+            text.AppendLine(Invariant($"| {m.Requester} | {m.Concurrency} | {Size(m.Size)} | {string.Join(" | ", names.Select(n => m.CpuMsPerRequest(n).ToString("F3", CultureInfo.InvariantCulture)))} | {names.Sum(m.CpuMsPerRequest):F3} |"));
+        return text.ToString();
+    }
+
     public static string Rss(IReadOnlyDictionary<string, long> idle, IReadOnlyList<Measurement> measurements)
     {
         var text = new StringBuilder();

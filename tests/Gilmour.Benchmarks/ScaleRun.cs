@@ -15,13 +15,12 @@ public static class ScaleRun
 
     private static readonly int[] Concurrencies = [1, 16];
 
-    public static async Task<string> RunAsync(BenchmarkChain chain, BenchmarkOptions options, RssSampler rss)
+    public static async Task<string> RunAsync(BenchmarkChain chain, BenchmarkOptions options, RssSampler rss,
+        IReadOnlyDictionary<string, int> cpu)
     {
         var duration = TimeSpan.FromSeconds(options.Seconds);
         var payload = new Payload(100);
-        var before = new List<Measurement>();
-        foreach (var concurrency in Concurrencies)
-            before.Add(await LoadRun.RunAsync(new ProxyRoundTrip(chain.Http, chain.NodeId, BenchmarkChain.ProxyTopic, payload), concurrency, payload.Size, duration, rss));
+        var before = await MeasureAsync(chain, payload, duration, rss, cpu);
 
         // The benchmark node already holds its share of subscriptions: it is the first of the nodes.
         var remaining = options.ScaleNodes - 1;
@@ -51,24 +50,32 @@ public static class ScaleRun
         var registrationSeconds = clock.Elapsed.TotalSeconds;
         var idleAfter = chain.ServiceProcesses.ToDictionary(p => p.Key, p => RssSampler.ResidentBytes(p.Value));
 
-        var after = new List<Measurement>();
-        foreach (var concurrency in Concurrencies)
-            after.Add(await LoadRun.RunAsync(new ProxyRoundTrip(chain.Http, chain.NodeId, BenchmarkChain.ProxyTopic, payload), concurrency, payload.Size, duration, rss));
+        var after = await MeasureAsync(chain, payload, duration, rss, cpu);
 
         var subscriptions = options.ScaleNodes * options.ScaleSubscriptionsPerNode;
         var text = new StringBuilder();
         text.AppendLine(Invariant($"Registered {remaining - failures} nodes x {options.ScaleSubscriptionsPerNode} subscriptions in {registrationSeconds:F1} s ({(remaining - failures) / registrationSeconds:F0} nodes/s, {(remaining - failures) * options.ScaleSubscriptionsPerNode / registrationSeconds:F0} subscriptions/s, {RegistrationConcurrency} registrations in flight); {failures} failed."));
         text.AppendLine(Invariant($"RSS MiB after registration (no load): {string.Join(", ", idleAfter.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {Report.Mib(p.Value)}"))}"));
         text.AppendLine();
-        text.AppendLine(Invariant($"| c | subscriptions | req/s | p50 ms | p90 ms | p99 ms | errors | p50 vs {options.ScaleSubscriptionsPerNode} subs | req/s vs {options.ScaleSubscriptionsPerNode} subs |"));
-        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine(Invariant($"| c | subscriptions | req/s | p50 ms | p90 ms | p99 ms | errors | p50 vs {options.ScaleSubscriptionsPerNode} subs | req/s vs {options.ScaleSubscriptionsPerNode} subs | Dispatcher CPU ms/req |"));
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (var i = 0; i < Concurrencies.Length; i++)
         {
             var (b, a) = (before[i], after[i]);
-            text.AppendLine(Invariant($"| {b.Concurrency} | {options.ScaleSubscriptionsPerNode} | {b.RequestsPerSecond:F0} | {b.P50:F2} | {b.P90:F2} | {b.P99:F2} | {b.Errors} | | |"));
-            text.AppendLine(Invariant($"| {a.Concurrency} | {subscriptions} | {a.RequestsPerSecond:F0} | {a.P50:F2} | {a.P90:F2} | {a.P99:F2} | {a.Errors} | {a.P50 / b.P50:F2}x | {a.RequestsPerSecond / b.RequestsPerSecond:F2}x |"));
+            text.AppendLine(Invariant($"| {b.Concurrency} | {options.ScaleSubscriptionsPerNode} | {b.RequestsPerSecond:F0} | {b.P50:F2} | {b.P90:F2} | {b.P99:F2} | {b.Errors} | | | {b.CpuMsPerRequest("Dispatcher"):F3} |"));
+            text.AppendLine(Invariant($"| {a.Concurrency} | {subscriptions} | {a.RequestsPerSecond:F0} | {a.P50:F2} | {a.P90:F2} | {a.P99:F2} | {a.Errors} | {a.P50 / b.P50:F2}x | {a.RequestsPerSecond / b.RequestsPerSecond:F2}x | {a.CpuMsPerRequest("Dispatcher"):F3} |"));
         }
         return text.ToString();
+    }
+
+    private static async Task<List<Measurement>> MeasureAsync(BenchmarkChain chain, Payload payload, TimeSpan duration, RssSampler rss,
+        IReadOnlyDictionary<string, int> cpu)
+    {
+        var proxy = new ProxyRoundTrip(chain.Http, chain.NodeId, BenchmarkChain.ProxyTopic, payload);
+        var measurements = new List<Measurement>();
+        foreach (var concurrency in Concurrencies)
+            measurements.AddRange(await LoadRun.RunCellAsync([proxy], concurrency, payload.Size, duration, rss, cpu));
+        return measurements;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
