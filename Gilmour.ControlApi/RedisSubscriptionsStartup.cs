@@ -37,5 +37,8 @@ public sealed class RedisSubscriptionsStartup(Requester requester, AppliedRevisi
     {
         await base.StopAsync(cancellationToken);
         await applied.StopAsync(cancellationToken);
+        // Kestrel has drained the requests by now. Closing the reply subscription here, not when the container is
+        // disposed, runs it while the Redis tracing instrumentation still lives: disposed first, it throws.
+        await requester.DisposeAsync();
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
@@ -25,7 +24,6 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
     /// <summary>Every dispatcher replica holds the same ungrouped slots; the claim lives as long as a Gilmour lock.</summary>
     private static readonly TimeSpan ClaimLifetime = ExclusionLock.Lifetime;
 
-    private static readonly ActivitySource Telemetry = new("Gilmour.Dispatcher");
     private static readonly JsonElement EmptyText = Text("");
     private static readonly Func<ILogger, string, string, string, IDisposable?> DeliveryScope =
         LoggerMessage.DefineScope<string, string, string>("NodeId:{NodeId} Topic:{Topic} Sender:{Sender}");
@@ -93,41 +91,44 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
     private async Task<(int Status, byte[] Body)> PostAsync(ProxiedNode node, Uri address, Subscription subscription,
         IncomingMessage message, CancellationToken timeout)
     {
-        using var activity = StartActivity(address, message);
-        // Beyond the node's max_concurrency a delivery waits for a free place, within its own timeout: it then
-        // ends as 499 like any other late one, never dropped silently.
-        var place = await node.EnterAsync(timeout);
+        using var activity = DeliveryTelemetry.Start(node, subscription, address, message);
+        DeliveryTelemetry.Entered(node);
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, address) { Content = Body(message, subscription.Timeout) };
-            using var response = await _httpClients.CreateClient(HttpClientName).SendAsync(request, timeout);
-            var body = await response.Content.ReadAsByteArrayAsync(timeout);
-            var status = (int)response.StatusCode;
-            activity?.SetTag("http.response.status_code", status);
-            LogDelivered(node.Id, address, status);
-            return (status, body);
+            // Beyond the node's max_concurrency a delivery waits for a free place, within its own timeout: it then
+            // ends as 499 like any other late one, never dropped silently.
+            var place = await node.EnterAsync(timeout);
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, address) { Content = Body(message, subscription.Timeout) };
+                using var response = await _httpClients.CreateClient(HttpClientName).SendAsync(request, timeout);
+                var body = await response.Content.ReadAsByteArrayAsync(timeout);
+                var status = (int)response.StatusCode;
+                activity?.SetTag("http.response.status_code", status);
+                DeliveryTelemetry.Record(activity, node, DeliveryTelemetry.Answered, status);
+                LogDelivered(node.Id, address, status);
+                return (status, body);
+            }
+            finally
+            {
+                node.Exit(place);
+            }
+        }
+        catch (Exception) when (timeout.IsCancellationRequested)
+        {
+            // Whatever the cut connection threw, the subscription's timeout ended it: the Responder replies 499.
+            DeliveryTelemetry.Record(activity, node, DeliveryTelemetry.TimedOut, Codes.TimedOut);
+            throw;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            DeliveryTelemetry.Record(activity, node, DeliveryTelemetry.Unreachable, Codes.Unreachable);
+            throw;
         }
         finally
         {
-            node.Exit(place);
+            DeliveryTelemetry.Left(node);
         }
-    }
-
-    /// <summary>
-    /// Continues the publisher's trace when the Responder has not already started an activity for the message,
-    /// so that one trace runs from the ControlApi through Redis to the node (the HTTP instrumentation passes it on).
-    /// </summary>
-    private static Activity? StartActivity(Uri address, IncomingMessage message)
-    {
-        if (!Telemetry.HasListeners()) return null;
-        ActivityContext parent = default;
-        if (Activity.Current is null && message.Message.Traceparent is { } traceparent)
-            ActivityContext.TryParse(traceparent, null, out parent);
-        var activity = Telemetry.StartActivity("deliver " + message.Topic, ActivityKind.Consumer, parent);
-        activity?.SetTag("gilmour.topic", message.Topic);
-        activity?.SetTag("gilmour.sender", message.Message.Sender);
-        activity?.SetTag("url.full", address.ToString());
-        return activity;
     }
 
     private static ReadOnlyMemoryContent Body(IncomingMessage message, int timeoutSeconds)

@@ -27,6 +27,7 @@ public static class HealthMonitorHostingExtensions
         builder.Services.AddSingleton<NodeRegistry>();
         builder.Services.AddSingleton<HealthProbe>();
         builder.Services.AddSingleton<HealthMonitorLease>();
+        builder.Services.AddSingleton<HealthTelemetry>();
         builder.Services.AddHostedService<HealthProbeLoop>();
         return builder;
     }

@@ -11,6 +11,7 @@ public sealed partial class HealthProbeLoop(
     NodeRegistry registry,
     HealthProbe probe,
     HealthMonitorLease lease,
+    HealthTelemetry telemetry,
     IOptions<HealthMonitorOptions> options,
     ILogger<HealthProbeLoop> logger) : BackgroundService
 {
@@ -19,6 +20,7 @@ public sealed partial class HealthProbeLoop(
     private readonly NodeRegistry _registry = registry;
     private readonly HealthProbe _probe = probe;
     private readonly HealthMonitorLease _lease = lease;
+    private readonly HealthTelemetry _telemetry = telemetry;
     private readonly HealthMonitorOptions _options = options.Value;
     private readonly ILogger<HealthProbeLoop> _logger = logger;
     private readonly HealthVerdict _verdict = new(options.Value.FailureThreshold);
@@ -59,12 +61,14 @@ public sealed partial class HealthProbeLoop(
                 if (_leading) LogLeaseLost(_lease.Holder);
                 _leading = false;
                 _verdict.Reset();
+                _telemetry.Stopped();
                 return;
             }
             if (!_leading) LogLeaseTaken(_lease.Holder);
             _leading = true;
 
             var nodes = await _registry.ListAsync();
+            _telemetry.Observed(nodes);
             var probed = new HashSet<string>(nodes.Count);
             var probes = new List<Task>(nodes.Count);
             foreach (var node in nodes)
@@ -88,7 +92,11 @@ public sealed partial class HealthProbeLoop(
         using var scope = NodeScope(_logger, node.Id);
         var outcome = await _probe.ProbeAsync(node, stoppingToken);
         var status = _verdict.Judge(node, outcome);
-        if (outcome.Result != ProbeResult.Healthy) LogProbeFailed(node.Id, outcome.Detail);
+        if (outcome.Result != ProbeResult.Healthy)
+        {
+            _telemetry.ProbeFailed(node.Id, outcome.Result);
+            LogProbeFailed(node.Id, outcome.Detail);
+        }
         if (status == node.Status) return;
 
         // Only the revision that was probed may be overwritten: a node activated or changed meanwhile keeps what

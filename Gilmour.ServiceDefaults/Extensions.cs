@@ -69,6 +69,8 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation(aspNet => aspNet.Filter = context => !IsProbe(context.Request.Path))
                 .AddHttpClientInstrumentation());
 
+        builder.Services.AddHostedService<RedisReconnects>();
+
         // The app host sets OTEL_EXPORTER_OTLP_ENDPOINT to its dashboard; elsewhere (a bare process, a test) nothing
         // is exported and nothing waits on a collector that is not there.
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

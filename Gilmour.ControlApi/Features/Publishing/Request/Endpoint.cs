@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using FastEndpoints;
 using Gilmour.Compositions;
 using Gilmour.ControlApi.Publishing;
@@ -15,6 +16,9 @@ namespace Gilmour.ControlApi.Features.Publishing.Request;
 public sealed class PublishRequestEndpoint(Publisher publisher, Requester requester, IOptions<ControlApiOptions> options)
     : Endpoint<PublishRequestRequest, PublishRequestResponse>
 {
+    private static readonly Func<ILogger, string, string, IDisposable?> PublishScope =
+        LoggerMessage.DefineScope<string, string>("NodeId:{NodeId} Topic:{Topic}");
+
     public override void Configure()
     {
         Post("/request/{id}");
@@ -31,16 +35,30 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
             ? TimeSpan.FromSeconds(Math.Min(seconds, options.Value.MaxRequestTimeoutSeconds))
             : options.Value.DefaultRequestTimeout;
         var input = Payloads.OrNull(request.Message);
-        var traceparent = Activity.Current?.Id;
+        var topic = request.Topic ?? PublishTelemetry.CompositionDestination;
 
+        using var scope = PublishScope(Logger, request.Id, topic);
+        using var activity = PublishTelemetry.Start(PublishTelemetry.RequestOperation, topic, request.Id);
+        var started = Stopwatch.GetTimestamp();
         IReadOnlyList<Reply> replies = composition is null
-            ? [await requester.RequestAsync(request.Topic!, input, timeout, ct, traceparent)]
-            : await new CompositionRunner((topic, data, stageTimeout, token) =>
-                    requester.RequestAsync(topic, data, stageTimeout, token, traceparent))
-                .RunAsync(composition, input, timeout, ct);
+            ? [await requester.RequestAsync(request.Topic!, input, timeout, ct, Activity.Current?.Id)]
+            : await new CompositionRunner(RequestStageAsync).RunAsync(composition, input, timeout, ct);
 
         var messages = replies.Select(r => new ReplyView(Payloads.OrNull(r.Data), r.Code)).ToList();
         var code = messages.Count == 0 ? StatusCodes.Status200OK : messages.Max(m => m.Code);
+        // A composition's own span only closes: each stage already counted as the Gilmour request it is.
+        if (composition is null) PublishTelemetry.RecordRequest(activity, topic, code, Stopwatch.GetElapsedTime(started));
+        else PublishTelemetry.Close(activity, code);
         await Send.ResponseAsync(new PublishRequestResponse(messages, code, messages.Count), ReplyStatus.HttpStatusFor(code), ct);
+    }
+
+    /// <summary>One stage of a composition: a child span of the composition's, whose id the message carries.</summary>
+    private async Task<Reply> RequestStageAsync(string topic, JsonElement data, TimeSpan timeout, CancellationToken ct)
+    {
+        using var stage = PublishTelemetry.Start(PublishTelemetry.RequestOperation, topic, Route<string>("id")!);
+        var started = Stopwatch.GetTimestamp();
+        var reply = await requester.RequestAsync(topic, data, timeout, ct, Activity.Current?.Id);
+        PublishTelemetry.RecordRequest(stage, topic, reply.Code, Stopwatch.GetElapsedTime(started));
+        return reply;
     }
 }

@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Gilmour.Registry;
+using Gilmour.Responding;
+
+namespace Gilmour.Dispatcher;
+
+/// <summary>
+/// The delivery span and metrics. A message carrying a <c>traceparent</c> (one the ControlApi published) continues
+/// that trace; one without it (a native Go or Ruby peer) starts a trace here. Attribute names follow the
+/// OpenTelemetry messaging semantic conventions; Gilmour's own are under <c>gilmour.*</c>.
+/// </summary>
+public static class DeliveryTelemetry
+{
+    public const string SourceName = "Gilmour.Dispatcher";
+
+    public const string Deliveries = "gilmour.deliveries";
+    public const string InFlightDeliveries = "gilmour.deliveries.in_flight";
+
+    /// <summary>Values of <c>gilmour.delivery.outcome</c>: the node answered (whatever its status), or not in time, or not at all.</summary>
+    public const string Answered = "ok";
+    public const string TimedOut = "timeout";
+    public const string Unreachable = "unreachable";
+
+    private static readonly ActivitySource Source = new(SourceName);
+    private static readonly Meter Meter = new(SourceName);
+
+    private static readonly Counter<long> Delivered = Meter.CreateCounter<long>(Deliveries, "{delivery}",
+        "Messages handed to proxied nodes, by node and outcome (ok, timeout, unreachable)");
+
+    private static readonly UpDownCounter<long> InFlight = Meter.CreateUpDownCounter<long>(InFlightDeliveries, "{delivery}",
+        "Deliveries to proxied nodes waiting for the node's answer");
+
+    public static Activity? Start(ProxiedNode node, Subscription subscription, Uri address, IncomingMessage message)
+    {
+        if (!Source.HasListeners()) return null;
+        // A Responder that already runs in an activity keeps it; otherwise the message's own context is the parent.
+        ActivityContext parent = default;
+        if (Activity.Current is null && message.Message.Traceparent is { } traceparent)
+            ActivityContext.TryParse(traceparent, null, out parent);
+        var activity = Source.StartActivity("deliver " + message.Topic, ActivityKind.Consumer, parent);
+        if (activity is null) return null;
+        activity.SetTag("messaging.system", "gilmour");
+        activity.SetTag("messaging.operation.name", "process");
+        activity.SetTag("messaging.destination.name", message.Topic);
+        activity.SetTag("gilmour.topic", message.Topic);
+        activity.SetTag("gilmour.sender", message.Message.Sender);
+        activity.SetTag("gilmour.group", subscription.Group);
+        activity.SetTag("gilmour.node.id", node.Id);
+        activity.SetTag("url.full", address.ToString());
+        return activity;
+    }
+
+    public static void Entered(ProxiedNode node) => InFlight.Add(1, new KeyValuePair<string, object?>("gilmour.node.id", node.Id));
+
+    public static void Left(ProxiedNode node) => InFlight.Add(-1, new KeyValuePair<string, object?>("gilmour.node.id", node.Id));
+
+    /// <param name="code">The node's HTTP status, or the code replied in its place (499, 502).</param>
+    public static void Record(Activity? activity, ProxiedNode node, string outcome, int code)
+    {
+        activity?.SetTag("gilmour.delivery.outcome", outcome);
+        activity?.SetTag("gilmour.code", code);
+        if (outcome != Answered || code >= 300) activity?.SetStatus(ActivityStatusCode.Error, $"{outcome}, code {code}");
+        Delivered.Add(1, new TagList
+        {
+            { "gilmour.node.id", node.Id },
+            { "gilmour.delivery.outcome", outcome },
+        });
+    }
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using Gilmour.Proxy.Tests.Dispatcher;
+using Gilmour.Proxy.Tests.Support;
+using Gilmour.Testing;
+using OpenTelemetry.Metrics;
+
+namespace Gilmour.Proxy.Tests.Observability;
+
+/// <summary>Issue 7, part 2: the metric instruments record what happened, read through the OpenTelemetry SDK.</summary>
+public sealed class MetricsTests(InProcessProxy proxy) : IClassFixture<InProcessProxy>
+{
+    [Fact]
+    public async Task Instruments_record_an_answered_request_and_a_timed_out_one()
+    {
+        var answered = DeliveryProxy.Topic("answered");
+        var late = DeliveryProxy.Topic("late");
+        await using var node = await TestNode.StartAsync();
+        node.Handle("/late", async (_, cancelled) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(30), cancelled);
+            return new NodeAnswer(200, "\"too late\"");
+        });
+        var id = await proxy.Control.RegisterNodeAsync(node.Port,
+            $$$"""{"services":[{"topic":"{{{answered}}}","group":"g","path":"/answered"},{"topic":"{{{late}}}","group":"g","path":"/late","timeout":1}]}""");
+
+        var ok = await proxy.Control.PostAsync($"/request/{id}", $$"""{"topic":"{{answered}}","message":1}""");
+        var timedOut = await proxy.Control.PostAsync($"/request/{id}", $$"""{"topic":"{{late}}","message":2,"timeout":10}""");
+
+        Assert.True(ok.Status == HttpStatusCode.OK, ok.ToString());
+        Assert.True((int)timedOut.Status == 499, timedOut.ToString());
+
+        // The ControlApi records after the reply; the answer may reach the test a moment before.
+        await Eventually.HoldsAsync(() =>
+        {
+            var metrics = proxy.CollectControlApiMetrics();
+            return Sum(metrics, "messaging.client.sent.messages", ("messaging.destination.name", answered), ("gilmour.code", 200)) == 1
+                && Sum(metrics, "messaging.client.sent.messages", ("messaging.destination.name", late), ("gilmour.code", 499)) == 1
+                && HistogramCount(metrics, "messaging.client.operation.duration", ("messaging.destination.name", late)) == 1;
+        }, TimeSpan.FromSeconds(10), () => "the ControlApi's request metrics do not show one answered and one timed out request");
+
+        await Eventually.HoldsAsync(() =>
+        {
+            var metrics = proxy.CollectDispatcherMetrics();
+            return Sum(metrics, "gilmour.deliveries", ("gilmour.node.id", id), ("gilmour.delivery.outcome", "ok")) == 1
+                && Sum(metrics, "gilmour.deliveries", ("gilmour.node.id", id), ("gilmour.delivery.outcome", "timeout")) == 1
+                && Sum(metrics, "gilmour.deliveries.in_flight", ("gilmour.node.id", id)) == 0;
+        }, TimeSpan.FromSeconds(10), () => "the Dispatcher's delivery metrics do not show one ok and one timed out delivery");
+    }
+
+    [Fact]
+    public async Task An_unreachable_node_counts_as_an_unreachable_delivery()
+    {
+        var topic = DeliveryProxy.Topic("gone");
+        var node = await TestNode.StartAsync();
+        var id = await proxy.Control.RegisterNodeAsync(node.Port, DeliveryTests.Service(topic, "/gone"));
+        await node.StopAsync();
+        await using var publisher = await TestNode.StartAsync();
+        var publisherId = await proxy.Control.RegisterNodeAsync(publisher.Port);
+
+        var answer = await proxy.Control.PostAsync($"/request/{publisherId}", $$"""{"topic":"{{topic}}","message":1}""");
+
+        Assert.True((int)answer.Status == 502, answer.ToString());
+        await Eventually.HoldsAsync(() => Sum(proxy.CollectDispatcherMetrics(), "gilmour.deliveries",
+                ("gilmour.node.id", id), ("gilmour.delivery.outcome", "unreachable")) == 1,
+            TimeSpan.FromSeconds(10), () => "no unreachable delivery counted");
+    }
+
+    private static long Sum(IReadOnlyList<MetricSnapshot> metrics, string name, params (string Key, object Value)[] tags)
+    {
+        long sum = 0;
+        foreach (var point in Points(metrics, name, tags)) sum += point.GetSumLong();
+        return sum;
+    }
+
+    private static long HistogramCount(IReadOnlyList<MetricSnapshot> metrics, string name, params (string Key, object Value)[] tags)
+    {
+        long count = 0;
+        foreach (var point in Points(metrics, name, tags)) count += point.GetHistogramCount();
+        return count;
+    }
+
+    private static IEnumerable<MetricPoint> Points(IReadOnlyList<MetricSnapshot> metrics, string name, (string Key, object Value)[] tags)
+    {
+        foreach (var metric in metrics.Where(m => m.Name == name))
+            foreach (var point in metric.MetricPoints)
+                if (tags.All(tag => HasTag(point, tag.Key, tag.Value)))
+                    yield return point;
+    }
+
+    private static bool HasTag(MetricPoint point, string key, object value)
+    {
+        foreach (var tag in point.Tags)
+            if (tag.Key == key && Equals(tag.Value, value)) return true;
+        return false;
+    }
+}
