@@ -75,6 +75,7 @@ public sealed class BenchmarkChain : IAsyncDisposable
             // The 1 MB message plus its JSON envelope is over the 1 MiB default.
             ["Gilmour__ControlApi__MaxBodyBytes"] = Math.Max(1_048_576L, 2L * largest + 65_536).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        foreach (var (key, value) in options.ServiceEnvironment) settings[key] = value;
         var node = await EchoNode.StartAsync();
         var proxy = await ProxyHarness.StartAsync(settings);
         var http = new HttpClient(new SocketsHttpHandler

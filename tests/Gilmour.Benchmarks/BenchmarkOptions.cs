@@ -17,6 +17,9 @@ public sealed record BenchmarkOptions
     /// <summary>The services' log level: the ASP.NET per-request Information lines would be measured otherwise.</summary>
     public string ServiceLogLevel { get; init; } = "Warning";
 
+    /// <summary>More environment for the three services (<c>--service-env KEY=VALUE</c>): runtime knobs to try.</summary>
+    public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Concurrency of the large messages in the standard table.</summary>
     public const int LargeMessageConcurrency = 16;
 
@@ -43,6 +46,8 @@ public sealed record BenchmarkOptions
           --scale              also register 1,000 nodes x 10 subscriptions and compare latency with 10 and 10,000
           --scale-nodes N      nodes of the scale part (default 1000)
           --log-level LEVEL    the services' Logging:LogLevel:Default (default Warning)
+          --service-env K=V    more environment for the services, repeatable
+                               (e.g. DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0, OTEL_SDK_DISABLED=true)
         """;
 
     public static BenchmarkOptions Parse(IReadOnlyList<string> args)
@@ -60,6 +65,7 @@ public sealed record BenchmarkOptions
                 "--scale" => options with { Scale = true },
                 "--scale-nodes" => options with { ScaleNodes = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--log-level" => options with { ServiceLogLevel = Next() },
+                "--service-env" => options with { ServiceEnvironment = With(options.ServiceEnvironment, Next()) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
@@ -67,6 +73,13 @@ public sealed record BenchmarkOptions
             || options.Concurrency.Any(c => c <= 0) || options.Sizes.Any(s => s <= 0) || options.ScaleNodes <= 0)
             throw new ArgumentException("seconds, concurrencies, sizes and scale nodes must be positive");
         return options;
+    }
+
+    private static Dictionary<string, string> With(IReadOnlyDictionary<string, string> environment, string assignment)
+    {
+        var equals = assignment.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0) throw new ArgumentException($"--service-env wants KEY=VALUE, not '{assignment}'");
+        return new Dictionary<string, string>(environment) { [assignment[..equals]] = assignment[(equals + 1)..] };
     }
 
     private static int[] List(string text) =>

@@ -16,15 +16,18 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 if (ServiceProcess.BuildConfiguration != "Release")
     Console.Error.WriteLine("warning: built in Debug, so the services run their Debug builds; run with -c Release for real figures");
 Console.WriteLine($"Gilmour proxy benchmark: {options.Seconds} s per cell and requester, {Environment.ProcessorCount} cores, "
-    + $"{ServiceProcess.BuildConfiguration} services, service log level {options.ServiceLogLevel}");
+    + $"{ServiceProcess.BuildConfiguration} services, service log level {options.ServiceLogLevel}"
+    + string.Concat(options.ServiceEnvironment.Select(e => $", {e.Key}={e.Value}")));
 
 await using var chain = await BenchmarkChain.StartAsync(options, options.ScaleSubscriptionsPerNode);
 await using var rss = new RssSampler(chain.ServiceProcesses);
 var cpu = chain.CpuWatched;
 
-// Every requester warms up (JIT, connection pools, Redis buffers) before anything is measured.
+// Every requester warms up (tiered JIT and PGO in the services, connection pools, Redis buffers) before anything is
+// measured: with a one-second warm-up the first cell still paid the services' tier-1 recompilation.
 foreach (var warmup in chain.RoundTrips(new Payload(100)))
-    await LoadRun.RunAsync(warmup, 16, TimeSpan.FromSeconds(Math.Min(1, options.Seconds)));
+    foreach (var concurrency in new[] { 16, 1 })
+        await LoadRun.RunAsync(warmup, concurrency, TimeSpan.FromSeconds(Math.Min(2, options.Seconds)));
 await Task.Delay(TimeSpan.FromSeconds(1));
 var idle = chain.ServiceProcesses.ToDictionary(p => p.Key, p => RssSampler.ResidentBytes(p.Value));
 
