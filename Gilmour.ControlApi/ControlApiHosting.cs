@@ -1,5 +1,6 @@
 using FastEndpoints;
 using FluentValidation.Results;
+using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Nodes;
 using Gilmour.ControlApi.Publishing;
@@ -46,6 +47,7 @@ public static class ControlApiHosting
 #pragma warning restore EXTEXP0001
 
         services.AddFastEndpoints();
+        services.AddApiDocument();
         return builder;
     }
 
@@ -63,11 +65,17 @@ public static class ControlApiHosting
         app.UseFastEndpoints(config =>
         {
             ControlApiJson.Configure(config.Serializer.Options);
-            config.Endpoints.Configurator = endpoint => endpoint.AllowAnonymous();
+            config.Endpoints.Configurator = endpoint =>
+            {
+                endpoint.AllowAnonymous();
+                ApiDocument.DescribeErrors(endpoint);
+            };
+            config.Errors.ProducesMetadataType = typeof(ErrorAnswer);
             config.Errors.StatusCode = StatusCodes.Status400BadRequest;
             config.Errors.ResponseBuilder = (failures, _, _) => new ErrorAnswer(ErrorMapping.Describe(failures));
             config.Binding.JsonExceptionTransformer = failure => new ValidationFailure("", ErrorMapping.Describe(failure));
         });
+        app.UseApiDocument();
         return app;
     }
 

@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
+using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Errors;
 using Microsoft.Extensions.Options;
 
 namespace Gilmour.ControlApi.Security;
 
 /// <summary>
-/// When <see cref="ControlApiOptions.ApiKey"/> is set, every route but the health endpoints requires header
+/// When <see cref="ControlApiOptions.ApiKey"/> is set, every route but the health endpoints and the API documentation requires header
 /// <c>X-Api-Key</c> with that value (401 otherwise), unknown routes included, so that probing reveals nothing.
 /// </summary>
 public sealed class ApiKeyCheck(RequestDelegate next, IOptions<ControlApiOptions> options)
@@ -18,7 +19,7 @@ public sealed class ApiKeyCheck(RequestDelegate next, IOptions<ControlApiOptions
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (_expected is null || IsHealthEndpoint(context.Request.Path))
+        if (_expected is null || IsHealthEndpoint(context.Request.Path) || ApiDocument.IsDocumentation(context.Request.Path))
         {
             await next(context);
             return;
