@@ -72,6 +72,10 @@ public sealed class BenchmarkChain : IAsyncDisposable
         var settings = new Dictionary<string, string>
         {
             ["Logging__LogLevel__Default"] = options.ServiceLogLevel,
+            // ServiceProcess starts services as Development for the tests (developer exception page in the pipeline);
+            // an operator runs them as Production, and that is what is measured.
+            ["DOTNET_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
             // The 1 MB message plus its JSON envelope is over the 1 MiB default.
             ["Gilmour__ControlApi__MaxBodyBytes"] = Math.Max(1_048_576L, 2L * largest + 65_536).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };

@@ -16,7 +16,7 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 if (ServiceProcess.BuildConfiguration != "Release")
     Console.Error.WriteLine("warning: built in Debug, so the services run their Debug builds; run with -c Release for real figures");
 Console.WriteLine($"Gilmour proxy benchmark: {options.Seconds} s per cell and requester, {Environment.ProcessorCount} cores, "
-    + $"{ServiceProcess.BuildConfiguration} services, service log level {options.ServiceLogLevel}"
+    + $"{ServiceProcess.BuildConfiguration} services (Production), service log level {options.ServiceLogLevel}"
     + string.Concat(options.ServiceEnvironment.Select(e => $", {e.Key}={e.Value}")));
 
 await using var chain = await BenchmarkChain.StartAsync(options, options.ScaleSubscriptionsPerNode);
