@@ -22,7 +22,7 @@ public sealed partial class NodeSubscriptions(
     ILoggerFactory loggers)
 {
     private readonly IConnectionMultiplexer _redis = redis;
-    private readonly NodeRegistry _registry = registry;
+    private readonly RegistryMemory _memory = new(registry, redis);
     private readonly AppliedRevisions _applied = applied;
     private readonly NodeDelivery _delivery = delivery;
     private readonly ExclusionGroups _groups = groups;
@@ -51,7 +51,8 @@ public sealed partial class NodeSubscriptions(
     public async Task ReconcileAllAsync()
     {
         var ids = new HashSet<string>(_nodes.Keys, StringComparer.Ordinal);
-        foreach (var node in await _registry.ListAsync()) ids.Add(node.Id);
+        // Through the memory: a Redis that came back empty gets the registry back before it is read.
+        foreach (var node in await _memory.ListAsync()) ids.Add(node.Id);
         var applies = new List<Task>(ids.Count);
         foreach (var id in ids) applies.Add(ApplyAsync(id));
         await Task.WhenAll(applies);
@@ -98,7 +99,8 @@ public sealed partial class NodeSubscriptions(
 
     private async Task ApplyLatestAsync(ProxiedNode node)
     {
-        var stored = await _registry.GetAsync(node.Id);
+        // Through the memory: a node missing because Redis came back empty is put back, not taken off the bus.
+        var stored = await _memory.GetAsync(node.Id);
         long revision;
         if (stored is { Status: NodeStatus.Ok })
         {

@@ -67,10 +67,24 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis)
 
     /// <summary>Adds a new node (revision 1) and its health ident. False when the id exists already.</summary>
     /// <exception cref="ArgumentException">the node breaks one of the <see cref="NodeRules"/>.</exception>
-    public async Task<bool> AddAsync(Node node)
+    public Task<bool> AddAsync(Node node)
     {
         ArgumentNullException.ThrowIfNull(node);
-        var stored = node with { Revision = 1 };
+        return InsertAsync(node with { Revision = 1 });
+    }
+
+    /// <summary>
+    /// Puts back a node as a service last knew it, revision included, after Redis lost its data; false when the id
+    /// exists already (another replica restored it first, or it was registered again).
+    /// </summary>
+    public Task<bool> RestoreAsync(Node node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return InsertAsync(node);
+    }
+
+    private async Task<bool> InsertAsync(Node stored)
+    {
         NodeRules.Ensure(stored);
         var key = RegistryKeys.Node(stored.Id);
 

@@ -26,4 +26,10 @@ public static class RegistryKeys
 
     /// <summary>Lease held by the one HealthMonitor replica that probes in a given interval.</summary>
     public const string HealthMonitorLease = "gilmour.proxy.healthmonitor.leader";
+
+    /// <summary>
+    /// A random generation id set once per Redis data set: when it is missing or changed, Redis lost its data (a
+    /// restart without persistence) and services put back the registry they last saw.
+    /// </summary>
+    public const string Generation = "gilmour.proxy.generation";
 }

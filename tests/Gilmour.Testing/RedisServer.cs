@@ -54,6 +54,8 @@ public sealed class RedisServer : IAsyncLifetime, IAsyncDisposable
             EndPoints = { { "127.0.0.1", Port } },
             AbortOnConnectFail = false,
             ConnectTimeout = 2000,
+            // Tests flush and inspect the server they own.
+            AllowAdmin = true,
         });
 
     /// <summary>Kills the server (SIGKILL): its data is gone, clients see the connection drop.</summary>

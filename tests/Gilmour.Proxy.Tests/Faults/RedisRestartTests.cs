@@ -77,6 +77,37 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Redis_that_comes_back_empty_gets_the_registry_back_and_the_nodes_are_served_again()
+    {
+        await using var harness = await ProxyHarness.StartAsync(new Dictionary<string, string>
+        {
+            ["Gilmour__Dispatcher__ReconcileSeconds"] = "1",
+        });
+        await using var server = await TestNode.StartAsync();
+        await using var client = await TestNode.StartAsync();
+        var serverId = await harness.Control.RegisterNodeAsync(server.Port,
+            """{"services":[{"topic":"empty.echo","group":"g","path":"/echo","timeout":5}],"slots":[{"topic":"empty.events.*","path":"/events"}]}""");
+        var clientId = await harness.Control.RegisterNodeAsync(client.Port);
+        var before = await harness.Control.GetAnswerAsync($"/nodes/{serverId}");
+
+        // SIGKILL without persistence: Redis restarts with nothing in it.
+        await harness.Redis.StopAsync();
+        await harness.Redis.StartAsync();
+        var clock = Stopwatch.StartNew();
+
+        await Eventually.HoldsAsync(async () =>
+            (await harness.Control.PostAsync($"/request/{clientId}", """{"topic":"empty.echo","message":"back","timeout":2}""")).Code == 200,
+            TimeSpan.FromSeconds(20), () => harness.Logs);
+        output.WriteLine($"served again {clock.Elapsed.TotalSeconds:F2} s after an empty Redis came back");
+
+        var after = await harness.Control.GetAnswerAsync($"/nodes/{serverId}");
+        Assert.Equal(before.Raw, after.Raw);
+        Assert.Equal(2, (await harness.Control.GetAnswerAsync("/nodes")).Body.GetProperty("nodes").GetArrayLength());
+        await harness.Control.PostAsync($"/signal/{clientId}", """{"topic":"empty.events.one","message":1}""");
+        await server.WaitForDeliveriesAsync("/events", 1);
+    }
+
     private static int LastRunOf200(IEnumerable<Outcome> outcomes, TimeSpan after)
     {
         var run = 0;

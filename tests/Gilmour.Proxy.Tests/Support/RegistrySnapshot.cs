@@ -20,6 +20,8 @@ public static class RegistrySnapshot
             keys.Add(key.ToString());
         // The HealthMonitor's lease is renewed on its own schedule; it is coordination, not registry.
         keys.Remove(RegistryKeys.HealthMonitorLease);
+        // Written once by the first dispatcher round, whenever that runs: a marker of the data set, not registry.
+        keys.Remove(RegistryKeys.Generation);
         keys.Add(Channels.KnownHostHealth);
         keys.Sort(StringComparer.Ordinal);
 
