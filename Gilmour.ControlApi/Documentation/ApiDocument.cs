@@ -54,6 +54,8 @@ public static class ApiDocument
             if (hasBody || route.EndsWith("/slots", StringComparison.Ordinal) || route.EndsWith("/services", StringComparison.Ordinal))
                 builder.Produces<ErrorAnswer>(StatusCodes.Status400BadRequest, "application/json");
             builder.Produces<ErrorAnswer>(StatusCodes.Status401Unauthorized, "application/json");
+            if (route == "/nodes" && verb == "POST")
+                builder.Produces<ErrorAnswer>(StatusCodes.Status403Forbidden, "application/json");
             if (hasNode)
                 builder.Produces<ErrorAnswer>(StatusCodes.Status404NotFound, "application/json");
             if (verb == "POST" && route is "/nodes/{id}/slots" or "/nodes/{id}/services")
@@ -62,7 +64,8 @@ public static class ApiDocument
                 builder.Produces<ErrorAnswer>(StatusCodes.Status413PayloadTooLarge, "application/json");
             if (route is "/nodes" or "/nodes/{id}/activate" && verb == "POST")
                 builder.Produces<ErrorAnswer>(StatusCodes.Status502BadGateway, "application/json");
-            if (publishes)
+            // Publishing: the node is not ok. Registering: no dispatcher made the subscriptions live in time.
+            if (publishes || (route == "/nodes" && verb == "POST"))
                 builder.Produces<ErrorAnswer>(StatusCodes.Status503ServiceUnavailable, "application/json");
             if (route.StartsWith("/request/", StringComparison.Ordinal))
             {

@@ -35,7 +35,7 @@ public sealed class ApiDocumentTests(KeyedControlApi api) : IClassFixture<KeyedC
     /// <summary>DESIGN.md "Control API": every route, and the error statuses each can answer beyond 401.</summary>
     public static TheoryData<string, string, int[]> Routes => new()
     {
-        { "post", "/nodes", [400, 413, 502] },
+        { "post", "/nodes", [400, 403, 413, 502, 503] },
         { "get", "/nodes", [] },
         { "get", "/nodes/{id}", [404] },
         { "delete", "/nodes/{id}", [404] },
