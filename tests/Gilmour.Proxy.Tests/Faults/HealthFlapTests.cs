@@ -1,0 +1,73 @@
+using Gilmour.Proxy.Tests.Support;
+using Gilmour.Testing;
+using StackExchange.Redis;
+using Xunit.Abstractions;
+
+namespace Gilmour.Proxy.Tests.Faults;
+
+/// <summary>
+/// A node whose health flaps faster than the monitor probes: status writes and subscription changes race each
+/// other all along, and at the end the status and the Redis subscriptions must still agree with the node's health.
+/// </summary>
+public sealed class HealthFlapTests(ITestOutputHelper output)
+{
+    private const int Flaps = 100;
+
+    [Fact]
+    public async Task Node_flapping_100_times_ends_in_the_state_of_its_last_health_with_matching_subscriptions()
+    {
+        await using var harness = await ProxyHarness.StartAsync(new Dictionary<string, string>
+        {
+            ["Gilmour__HealthMonitor__IntervalSeconds"] = "0.2",
+            ["Gilmour__HealthMonitor__ProbeTimeoutSeconds"] = "0.15",
+            ["Gilmour__Dispatcher__ReconcileSeconds"] = "1",
+        });
+        await using var node = await TestNode.StartAsync();
+        await using var peer = await TestNode.StartAsync();
+        var id = await harness.Control.RegisterNodeAsync(node.Port,
+            """{"services":[{"topic":"flap.echo","group":"g","path":"/echo","timeout":5}],"slots":[{"topic":"flap.events","path":"/events"}]}""");
+        var peerId = await harness.Control.RegisterNodeAsync(peer.Port);
+        await using var redis = await harness.Redis.ConnectAsync();
+
+        var probesBefore = node.HealthProbes;
+        for (var flap = 0; flap < Flaps; flap++)
+        {
+            node.HealthStatus = flap % 2 == 0 ? 500 : 200;
+            // Each state lasts about one probe interval, sometimes less: probes see some flips and miss others.
+            await Task.Delay(TimeSpan.FromMilliseconds(flap % 3 == 0 ? 90 : 210));
+        }
+        output.WriteLine($"{node.HealthProbes - probesBefore} probes during {Flaps} flaps");
+
+        node.HealthStatus = 500;
+        await WaitForAsync(harness, id, "unavailable", redis, expectedSubscribers: 0);
+        node.HealthStatus = 200;
+        await WaitForAsync(harness, id, "ok", redis, expectedSubscribers: 1);
+
+        var answer = await harness.Control.PostAsync($"/request/{peerId}", """{"topic":"flap.echo","message":"steady","timeout":5}""");
+        Assert.Equal(200, answer.Code);
+        Assert.Equal("steady", answer.Body.GetProperty("messages")[0].GetProperty("data").GetString());
+    }
+
+    /// <summary>The status and PUBSUB NUMSUB of both the service and the slot channel agree, and stay so.</summary>
+    private static async Task WaitForAsync(ProxyHarness harness, string id, string status, ConnectionMultiplexer redis, int expectedSubscribers)
+    {
+        async Task<bool> AgreesAsync() =>
+            (await harness.Control.GetAnswerAsync($"/nodes/{id}")).Body.GetProperty("status").GetString() == status
+            && await SubscribersAsync(redis, "gilmour.request.flap.echo") == expectedSubscribers
+            && await SubscribersAsync(redis, "gilmour.slot.flap.events") == expectedSubscribers;
+
+        await Eventually.HoldsAsync(AgreesAsync, TimeSpan.FromSeconds(20), () => $"node never settled at {status}\n{harness.Logs}");
+        // Settled, not passing through: still so after several more probe rounds.
+        for (var check = 0; check < 5; check++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+            Assert.True(await AgreesAsync(), $"node left {status} with its health unchanged");
+        }
+    }
+
+    private static async Task<long> SubscribersAsync(ConnectionMultiplexer redis, string channel)
+    {
+        var numsub = (RedisResult[])(await redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel))!;
+        return (long)numsub[1];
+    }
+}
