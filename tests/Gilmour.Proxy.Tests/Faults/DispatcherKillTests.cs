@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Gilmour.Proxy.Tests.Support;
 using Gilmour.Testing;
 using Xunit.Abstractions;
@@ -12,8 +10,6 @@ namespace Gilmour.Proxy.Tests.Faults;
 /// </summary>
 public sealed class DispatcherKillTests(ITestOutputHelper output)
 {
-    private sealed record Outcome(TimeSpan At, int Status, int Sequence);
-
     [Fact]
     public async Task Killing_one_of_two_dispatchers_under_load_leaves_every_request_answered_and_the_survivor_serving()
     {
@@ -25,28 +21,14 @@ public sealed class DispatcherKillTests(ITestOutputHelper output)
         await harness.Control.RegisterNodeAsync(server.Port, """{"services":[{"topic":"kill.echo","group":"g","path":"/echo","timeout":2}]}""");
         var clientId = await harness.Control.RegisterNodeAsync(client.Port);
 
-        var clock = Stopwatch.StartNew();
-        var outcomes = new ConcurrentQueue<Outcome>();
-        var sequence = 0;
-        using var stop = new CancellationTokenSource();
-        using var http = new HttpClient { BaseAddress = harness.Control.BaseAddress, Timeout = TimeSpan.FromSeconds(20) };
-        var load = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                var n = Interlocked.Increment(ref sequence);
-                var answer = await http.PostAsync($"/request/{clientId}", $$"""{"topic":"kill.echo","message":{{n}},"timeout":3}""");
-                outcomes.Enqueue(new Outcome(clock.Elapsed, answer.Code, n));
-            }
-        })).ToList();
-
-        await Eventually.HoldsAsync(() => outcomes.Count(o => o.Status == 200) >= 200, TimeSpan.FromSeconds(30));
+        var load = RequestLoad.Start(harness.Control.BaseAddress!, clientId, "kill.echo");
+        await Eventually.HoldsAsync(() => load.Outcomes.Count(o => o.Status == 200) >= 200, TimeSpan.FromSeconds(30));
         await doomed.KillAsync();
-        var killedAt = clock.Elapsed;
-        await Eventually.HoldsAsync(() => outcomes.Count(o => o.At > killedAt + TimeSpan.FromSeconds(3.5) && o.Status == 200) >= 200,
-            TimeSpan.FromSeconds(30), () => Summary(outcomes, killedAt));
-        stop.Cancel();
-        await Task.WhenAll(load);
+        var killedAt = load.Now;
+        await Eventually.HoldsAsync(() => load.Outcomes.Count(o => o.At > killedAt + TimeSpan.FromSeconds(3.5) && o.Status == 200) >= 200,
+            TimeSpan.FromSeconds(30), () => Summary(load.Outcomes, killedAt));
+        await load.StopAsync();
+        var outcomes = load.Outcomes;
 
         output.WriteLine(Summary(outcomes, killedAt));
         // Requests the killed replica had locked but not answered time out (499): nothing else may fail, and once

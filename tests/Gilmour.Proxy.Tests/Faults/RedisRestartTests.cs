@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using Gilmour.Proxy.Tests.Support;
@@ -13,8 +12,6 @@ namespace Gilmour.Proxy.Tests.Faults;
 /// </summary>
 public sealed class RedisRestartTests(ITestOutputHelper output)
 {
-    private sealed record Outcome(TimeSpan At, int Status, string Body);
-
     [Fact]
     public async Task Proxy_serves_again_within_5_s_of_a_restarted_Redis_and_no_request_hangs_meanwhile()
     {
@@ -32,31 +29,19 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
             await harness.Control.RegisterNodeAsync(server.Port, """{"services":[{"topic":"restart.echo","group":"g","path":"/echo","timeout":5}]}""");
             var clientId = await harness.Control.RegisterNodeAsync(client.Port);
 
-            var clock = Stopwatch.StartNew();
-            var outcomes = new ConcurrentQueue<Outcome>();
-            using var stop = new CancellationTokenSource();
-            using var http = new HttpClient { BaseAddress = harness.Control.BaseAddress, Timeout = TimeSpan.FromSeconds(20) };
-            var load = Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
-            {
-                for (var n = 0; !stop.IsCancellationRequested; n++)
-                {
-                    var answer = await http.PostAsync($"/request/{clientId}", $$"""{"topic":"restart.echo","message":{{n}},"timeout":3}""");
-                    outcomes.Enqueue(new Outcome(clock.Elapsed, answer.Code, answer.Raw));
-                }
-            })).ToList();
-
-            await Eventually.HoldsAsync(() => outcomes.Count(o => o.Status == 200) >= 100, TimeSpan.FromSeconds(30));
-            var down = clock.Elapsed;
+            var load = RequestLoad.Start(harness.Control.BaseAddress!, clientId, "restart.echo");
+            await Eventually.HoldsAsync(() => load.Outcomes.Count(o => o.Status == 200) >= 100, TimeSpan.FromSeconds(30));
+            var down = load.Now;
             await harness.Redis.ShutdownSavingAsync();
             await Task.Delay(TimeSpan.FromSeconds(1));
             await harness.Redis.StartAsync();
-            var up = clock.Elapsed;
+            var up = load.Now;
 
             // Served again: 50 answers in a row are 200, starting within 5 s of Redis being back.
-            await Eventually.HoldsAsync(() => LastRunOf200(outcomes, up) >= 50, TimeSpan.FromSeconds(30),
-                () => Summary(outcomes, down, up));
-            stop.Cancel();
-            await Task.WhenAll(load);
+            await Eventually.HoldsAsync(() => LastRunOf200(load.Outcomes, up) >= 50, TimeSpan.FromSeconds(30),
+                () => Summary(load.Outcomes, down, up));
+            await load.StopAsync();
+            var outcomes = load.Outcomes;
 
             var recovered = outcomes.Where(o => o.At > up).SkipWhile(o => o.Status != 200).First().At - up;
             output.WriteLine(Summary(outcomes, down, up) + $"; first 200 {recovered.TotalSeconds:F2} s after Redis came back");
