@@ -6,31 +6,12 @@ using StackExchange.Redis;
 
 namespace Gilmour.Core.Tests.Registry;
 
-public sealed class NodeRegistryTests : IAsyncLifetime
+public sealed class NodeRegistryTests : RegistryOnRedis
 {
-    private readonly RedisServer _server = new();
-    private ConnectionMultiplexer _redis = null!;
-    private NodeRegistry _registry = null!;
-
-    private IDatabase Database => _redis.GetDatabase();
-
-    public async Task InitializeAsync()
-    {
-        await _server.StartAsync();
-        _redis = await _server.ConnectAsync();
-        _registry = new NodeRegistry(_redis);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _redis.DisposeAsync();
-        await _server.StopAsync();
-    }
-
     /// <summary>Every key in Redis with its content, to prove a refused write changed nothing.</summary>
     private async Task<string> SnapshotAsync()
     {
-        var server = _redis.GetServer("127.0.0.1", _server.Port);
+        var server = Redis.GetServer("127.0.0.1", Server.Port);
         var lines = new List<string>();
         await foreach (var key in server.KeysAsync(pattern: "*"))
         {
@@ -57,11 +38,11 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     {
         var node = SampleNodes.New();
 
-        Assert.True(await _registry.AddAsync(node));
+        Assert.True(await Registry.AddAsync(node));
 
         var stored = node with { Revision = 1 };
-        SampleNodes.Same(stored, await _registry.GetAsync(node.Id));
-        SampleNodes.Same(stored, Assert.Single(await _registry.ListAsync()));
+        SampleNodes.Same(stored, await Registry.GetAsync(node.Id));
+        SampleNodes.Same(stored, Assert.Single(await Registry.ListAsync()));
         using var raw = JsonDocument.Parse((string)(await Database.StringGetAsync(RegistryKeys.Node(node.Id)))!);
         Assert.Equal(
             ["health_check", "host", "id", "ident", "max_concurrency", "port", "registered_at", "revision", "services", "slots", "status"],
@@ -78,9 +59,9 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     {
         var node = SampleNodes.New() with { Revision = 17 };
 
-        Assert.True(await _registry.AddAsync(node));
+        Assert.True(await Registry.AddAsync(node));
 
-        Assert.Equal(1, (await _registry.GetAsync(node.Id))!.Revision);
+        Assert.Equal(1, (await Registry.GetAsync(node.Id))!.Revision);
         Assert.True(await Database.SetContainsAsync(RegistryKeys.NodeIndex, node.Id));
         Assert.Equal("true", (string?)await Database.HashGetAsync(Channels.KnownHostHealth, node.Ident));
     }
@@ -89,10 +70,10 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     public async Task Add_of_an_existing_id_is_refused_and_changes_nothing()
     {
         var node = SampleNodes.New();
-        Assert.True(await _registry.AddAsync(node));
+        Assert.True(await Registry.AddAsync(node));
         var before = await SnapshotAsync();
 
-        var added = await _registry.AddAsync(node with { Port = 9999, Ident = "another-ident" });
+        var added = await Registry.AddAsync(node with { Port = 9999, Ident = "another-ident" });
 
         Assert.False(added);
         Assert.Equal(before, await SnapshotAsync());
@@ -104,10 +85,10 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     {
         var before = await SnapshotAsync();
 
-        await Assert.ThrowsAsync<ArgumentException>(() => _registry.AddAsync(SampleNodes.New() with { Port = 0 }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Registry.AddAsync(SampleNodes.New() with { Port = 0 }));
         var node = SampleNodes.New();
         var twoEchoServices = node with { Services = [.. node.Services, new Subscription("echo", "echoers", "/other")] };
-        await Assert.ThrowsAsync<ArgumentException>(() => _registry.AddAsync(twoEchoServices));
+        await Assert.ThrowsAsync<ArgumentException>(() => Registry.AddAsync(twoEchoServices));
 
         Assert.Equal(before, await SnapshotAsync());
     }
@@ -116,23 +97,23 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     public async Task Update_stores_the_change_with_the_next_revision()
     {
         var node = SampleNodes.New();
-        await _registry.AddAsync(node);
+        await Registry.AddAsync(node);
 
-        var updated = await _registry.UpdateAsync(node.Id, n => n with { Status = NodeStatus.Unavailable, Revision = 99 });
+        var updated = await Registry.UpdateAsync(node.Id, n => n with { Status = NodeStatus.Unavailable, Revision = 99 });
 
         var expected = node with { Status = NodeStatus.Unavailable, Revision = 2 };
         SampleNodes.Same(expected, updated);
-        SampleNodes.Same(expected, await _registry.GetAsync(node.Id));
+        SampleNodes.Same(expected, await Registry.GetAsync(node.Id));
     }
 
     [Fact]
     public async Task Update_whose_change_returns_null_writes_nothing()
     {
         var node = SampleNodes.New();
-        await _registry.AddAsync(node);
+        await Registry.AddAsync(node);
         var before = await SnapshotAsync();
 
-        var result = await _registry.UpdateAsync(node.Id, _ => null);
+        var result = await Registry.UpdateAsync(node.Id, _ => null);
 
         SampleNodes.Same(node with { Revision = 1 }, result);
         Assert.Equal(before, await SnapshotAsync());
@@ -142,15 +123,15 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     public async Task Update_breaking_a_rule_or_changing_the_identity_is_refused_and_changes_nothing()
     {
         var node = SampleNodes.New();
-        await _registry.AddAsync(node);
+        await Registry.AddAsync(node);
         var before = await SnapshotAsync();
 
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            _registry.UpdateAsync(node.Id, n => n with { Slots = [.. n.Slots, n.Slots[0]] }));
+            Registry.UpdateAsync(node.Id, n => n with { Slots = [.. n.Slots, n.Slots[0]] }));
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            _registry.UpdateAsync(node.Id, n => n with { Services = [new Subscription("wild.*", "g", "/w")] }));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _registry.UpdateAsync(node.Id, n => n with { Id = "other" }));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _registry.UpdateAsync(node.Id, n => n with { Ident = "other" }));
+            Registry.UpdateAsync(node.Id, n => n with { Services = [new Subscription("wild.*", "g", "/w")] }));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Registry.UpdateAsync(node.Id, n => n with { Id = "other" }));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Registry.UpdateAsync(node.Id, n => n with { Ident = "other" }));
 
         Assert.Equal(before, await SnapshotAsync());
     }
@@ -160,8 +141,8 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     {
         var called = false;
 
-        Assert.Null(await _registry.UpdateAsync("no-such-node", n => { called = true; return n; }));
-        Assert.Null(await _registry.RemoveAsync("no-such-node"));
+        Assert.Null(await Registry.UpdateAsync("no-such-node", n => { called = true; return n; }));
+        Assert.Null(await Registry.RemoveAsync("no-such-node"));
 
         Assert.False(called);
         Assert.Equal("", await SnapshotAsync());
@@ -171,9 +152,9 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     public async Task Concurrent_updates_from_two_processes_lose_no_change()
     {
         var node = SampleNodes.New() with { Slots = [] };
-        await _registry.AddAsync(node);
-        await using var other = await _server.ConnectAsync();
-        var registries = new[] { _registry, new NodeRegistry(other) };
+        await Registry.AddAsync(node);
+        await using var other = await Server.ConnectAsync();
+        var registries = new[] { Registry, new NodeRegistry(other) };
         var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var updates = Enumerable.Range(0, 20).Select(i => Task.Run(async () =>
@@ -185,7 +166,7 @@ public sealed class NodeRegistryTests : IAsyncLifetime
         go.SetResult();
         var results = await Task.WhenAll(updates);
 
-        var stored = (await _registry.GetAsync(node.Id))!;
+        var stored = (await Registry.GetAsync(node.Id))!;
         Assert.Equal(21, stored.Revision);
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"topic.{i}").Order(), stored.Slots.Select(s => s.Topic).Order());
         // Each writer saw its own commit: revisions 2..21, each exactly once.
@@ -196,11 +177,11 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     public async Task Attempt_that_loses_the_race_writes_nothing_and_is_retried_on_the_new_value()
     {
         var node = SampleNodes.New();
-        await _registry.AddAsync(node);
-        await using var other = await _server.ConnectAsync();
+        await Registry.AddAsync(node);
+        await using var other = await Server.ConnectAsync();
         var attempts = new List<long>();
 
-        var updated = await _registry.UpdateAsync(node.Id, n =>
+        var updated = await Registry.UpdateAsync(node.Id, n =>
         {
             attempts.Add(n.Revision);
             // Between this read and our EXEC another process commits a change: our first EXEC must fail whole.
@@ -211,24 +192,24 @@ public sealed class NodeRegistryTests : IAsyncLifetime
 
         Assert.Equal([1L, 2L], attempts);
         Assert.Equal((3L, 7000, 9), (updated!.Revision, updated.Port, updated.MaxConcurrency));
-        SampleNodes.Same(updated, await _registry.GetAsync(node.Id));
+        SampleNodes.Same(updated, await Registry.GetAsync(node.Id));
     }
 
     [Fact]
     public async Task Update_that_always_loses_the_race_gives_up_and_leaves_only_the_rival_writes()
     {
         var node = SampleNodes.New();
-        await _registry.AddAsync(node);
-        await using var other = await _server.ConnectAsync();
+        await Registry.AddAsync(node);
+        await using var other = await Server.ConnectAsync();
 
-        var error = await Assert.ThrowsAsync<RegistryConflictException>(() => _registry.UpdateAsync(node.Id, n =>
+        var error = await Assert.ThrowsAsync<RegistryConflictException>(() => Registry.UpdateAsync(node.Id, n =>
         {
             RivalWrite(other, n with { Port = n.Port + 1, Revision = n.Revision + 1 });
             return n with { Status = NodeStatus.Dirty };
         }));
 
         Assert.Equal(NodeRegistry.MaxAttempts, error.Attempts);
-        var stored = (await _registry.GetAsync(node.Id))!;
+        var stored = (await Registry.GetAsync(node.Id))!;
         Assert.Equal((NodeStatus.Ok, 1L + NodeRegistry.MaxAttempts, node.Port + NodeRegistry.MaxAttempts),
             (stored.Status, stored.Revision, stored.Port));
     }
@@ -238,19 +219,19 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     {
         var kept = SampleNodes.New();
         var removed = SampleNodes.New(port: 9000);
-        await _registry.AddAsync(kept);
-        await _registry.AddAsync(removed);
-        await _registry.UpdateAsync(removed.Id, n => n with { Status = NodeStatus.Dirty });
+        await Registry.AddAsync(kept);
+        await Registry.AddAsync(removed);
+        await Registry.UpdateAsync(removed.Id, n => n with { Status = NodeStatus.Dirty });
         await Database.HashSetAsync(Channels.KnownHostHealth, "native-ruby-process", "active");
 
-        var result = await _registry.RemoveAsync(removed.Id);
+        var result = await Registry.RemoveAsync(removed.Id);
 
         SampleNodes.Same(removed with { Status = NodeStatus.Dirty, Revision = 2 }, result);
         Assert.False(await Database.KeyExistsAsync(RegistryKeys.Node(removed.Id)));
         Assert.False(await Database.SetContainsAsync(RegistryKeys.NodeIndex, removed.Id));
         Assert.False(await Database.HashExistsAsync(Channels.KnownHostHealth, removed.Ident));
-        Assert.Null(await _registry.GetAsync(removed.Id));
-        SampleNodes.Same(kept with { Revision = 1 }, Assert.Single(await _registry.ListAsync()));
+        Assert.Null(await Registry.GetAsync(removed.Id));
+        SampleNodes.Same(kept with { Revision = 1 }, Assert.Single(await Registry.ListAsync()));
         Assert.True(await Database.HashExistsAsync(Channels.KnownHostHealth, kept.Ident));
         Assert.Equal("active", (string?)await Database.HashGetAsync(Channels.KnownHostHealth, "native-ruby-process"));
     }
@@ -260,12 +241,12 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     {
         var older = SampleNodes.New() with { RegisteredAt = DateTimeOffset.UnixEpoch.AddDays(1) };
         var newer = SampleNodes.New() with { RegisteredAt = DateTimeOffset.UnixEpoch.AddDays(2) };
-        await _registry.AddAsync(newer);
-        await _registry.AddAsync(older);
+        await Registry.AddAsync(newer);
+        await Registry.AddAsync(older);
         // What SMEMBERS can return for a node removed before the MGET.
         await Database.SetAddAsync(RegistryKeys.NodeIndex, "vanished");
 
-        var nodes = await _registry.ListAsync();
+        var nodes = await Registry.ListAsync();
 
         Assert.Equal([older.Id, newer.Id], nodes.Select(n => n.Id));
     }
@@ -274,19 +255,19 @@ public sealed class NodeRegistryTests : IAsyncLifetime
     public async Task List_leaves_out_an_unreadable_entry_and_still_returns_the_others()
     {
         var good = SampleNodes.New();
-        await _registry.AddAsync(good);
+        await Registry.AddAsync(good);
         await Database.SetAddAsync(RegistryKeys.NodeIndex, "corrupt");
         await Database.StringSetAsync(RegistryKeys.Node("corrupt"), "{not a node");
 
-        var nodes = await _registry.ListAsync();
+        var nodes = await Registry.ListAsync();
 
         Assert.Equal([good.Id], nodes.Select(n => n.Id));
-        await Assert.ThrowsAsync<InvalidDataException>(() => _registry.GetAsync("corrupt"));
+        await Assert.ThrowsAsync<InvalidDataException>(() => Registry.GetAsync("corrupt"));
     }
 
     [Fact]
     public async Task List_of_an_empty_registry_is_empty()
     {
-        Assert.Empty(await _registry.ListAsync());
+        Assert.Empty(await Registry.ListAsync());
     }
 }
