@@ -38,16 +38,20 @@ public sealed class RegistryMemory(NodeRegistry registry, IConnectionMultiplexer
     }
 
     /// <summary>Reads one node; when it is not there because Redis lost its data, puts the registry back first.</summary>
+    /// <remarks>A node that is there costs one round trip: the generation is only asked about a missing one.</remarks>
     public async Task<Node?> GetAsync(string id)
     {
-        var generation = await RestoreIfLostAsync();
         var node = await registry.GetAsync(id);
-        if (await CurrentGenerationAsync() != generation) return node;
-        lock (_gate)
+        if (node is null)
         {
-            if (node is null) _remembered.Remove(id);
-            else _remembered[id] = node;
+            var generation = await RestoreIfLostAsync();
+            node = await registry.GetAsync(id);
+            // Forgotten only when it is gone from a data set that stayed the same while it was read.
+            if (node is null && await CurrentGenerationAsync() == generation)
+                lock (_gate) _remembered.Remove(id);
+            return node;
         }
+        lock (_gate) _remembered[id] = node;
         return node;
     }
 
