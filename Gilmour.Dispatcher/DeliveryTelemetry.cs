@@ -21,12 +21,13 @@ public static class DeliveryTelemetry
     public const string Answered = "ok";
     public const string TimedOut = "timeout";
     public const string Unreachable = "unreachable";
+    public const string LostLock = "lost_lock";
 
     private static readonly ActivitySource Source = new(SourceName);
     private static readonly Meter Meter = new(SourceName);
 
     private static readonly Counter<long> Delivered = Meter.CreateCounter<long>(Deliveries, "{delivery}",
-        "Messages handed to proxied nodes, by node and outcome (ok, timeout, unreachable)");
+        "Messages handed to proxied nodes, by node and outcome (ok, timeout, unreachable; lost_lock: another member of the exclusion group took it)");
 
     private static readonly UpDownCounter<long> InFlight = Meter.CreateUpDownCounter<long>(InFlightDeliveries, "{delivery}",
         "Deliveries to proxied nodes waiting for the node's answer");
@@ -54,6 +55,17 @@ public static class DeliveryTelemetry
     public static void Entered(ProxiedNode node) => InFlight.Add(1, new KeyValuePair<string, object?>("gilmour.node.id", node.Id));
 
     public static void Left(ProxiedNode node) => InFlight.Add(-1, new KeyValuePair<string, object?>("gilmour.node.id", node.Id));
+
+    /// <summary>
+    /// The node's Responder saw a grouped message another member of the group won (a native peer, a node on another
+    /// dispatcher, or a node of this dispatcher whose Responder asked first). No delivery span: nothing was delivered.
+    /// </summary>
+    public static void LockLost(ProxiedNode node, IncomingMessage message) => Delivered.Add(1, new TagList
+    {
+        { "gilmour.node.id", node.Id },
+        { "gilmour.delivery.outcome", LostLock },
+        { "gilmour.topic", message.Topic },
+    });
 
     /// <param name="code">The node's HTTP status, or the code replied in its place (499, 502).</param>
     public static void Record(Activity? activity, ProxiedNode node, string outcome, int code)

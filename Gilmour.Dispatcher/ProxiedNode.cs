@@ -72,7 +72,11 @@ public sealed partial class ProxiedNode(
 
         if (_responder is null)
         {
-            var responder = new Responder(_redis, _responderTemplate with { Ident = node.Ident }, _logger);
+            var responder = new Responder(_redis, _responderTemplate with
+            {
+                Ident = node.Ident,
+                LockLost = (message, _) => DeliveryTelemetry.LockLost(this, message),
+            }, _logger);
             try
             {
                 await responder.StartAsync();

@@ -25,7 +25,11 @@ internal sealed class ReplySubscription(Responder responder, string channel, str
         }
         // The lock is always a round trip before the reply: Ruby requesters subscribe to their reply channel
         // only after publishing the request, and win that race because of it.
-        if (!await ExclusionLock.TryAcquireAsync(Responder.Database, sender, ExclusionGroup)) return;
+        if (!await ExclusionLock.TryAcquireAsync(Responder.Database, sender, ExclusionGroup))
+        {
+            Responder.OnLockLost(incoming, ExclusionGroup);
+            return;
+        }
 
         var outcome = await RunHandlerAsync(incoming);
         var reply = outcome switch

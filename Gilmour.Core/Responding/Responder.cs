@@ -128,6 +128,8 @@ public sealed class Responder : IAsyncDisposable
     public ValueTask DisposeAsync() => new(StopAsync());
 
     /// <summary>Reports a failure per the error policy; a failing report is logged, never thrown.</summary>
+    internal void OnLockLost(IncomingMessage incoming, string group) => _options.LockLost?.Invoke(incoming, group);
+
     internal async Task ReportAsync(ErrorReport report)
     {
         try

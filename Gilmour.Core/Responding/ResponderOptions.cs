@@ -15,4 +15,10 @@ public sealed record ResponderOptions
     public bool RegisterIdent { get; init; } = true;
 
     public ErrorPolicy ErrorPolicy { get; init; } = ErrorPolicy.Publish;
+
+    /// <summary>
+    /// Told when a grouped message went to another member of its exclusion group (this responder lost the lock), with
+    /// the message and the group. The proxy counts these per node; a losing member otherwise leaves no trace.
+    /// </summary>
+    public Action<IncomingMessage, string>? LockLost { get; init; }
 }

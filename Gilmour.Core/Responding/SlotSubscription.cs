@@ -17,7 +17,11 @@ internal sealed class SlotSubscription(Responder responder, string channel, stri
                 ResponderLog.NoSender(Responder.Logger, incoming.Channel);
                 return;
             }
-            if (!await ExclusionLock.TryAcquireAsync(Responder.Database, sender, group)) return;
+            if (!await ExclusionLock.TryAcquireAsync(Responder.Database, sender, group))
+            {
+                Responder.OnLockLost(incoming, group);
+                return;
+            }
         }
 
         var outcome = await RunHandlerAsync(incoming);

@@ -76,6 +76,21 @@ public sealed class ApiDocumentTests(KeyedControlApi api) : IClassFixture<KeyedC
     }
 
     [Fact]
+    public async Task Only_the_fields_design_requires_are_marked_required()
+    {
+        using var document = await DocumentAsync();
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+
+        Assert.Equal(["port"], Required(schemas, "RegisterNodeRequest"));
+        Assert.Equal(["path", "topic"], Required(schemas, "SubscriptionInput"));
+    }
+
+    private static string[] Required(JsonElement schemas, string schema) =>
+        schemas.GetProperty(schema).TryGetProperty("required", out var required)
+            ? [.. required.EnumerateArray().Select(e => e.GetString()!).Order(StringComparer.Ordinal)]
+            : [];
+
+    [Fact]
     public async Task The_document_and_its_page_are_open_while_the_api_itself_wants_the_key()
     {
         using var page = await api.Http.GetAsync("/swagger");

@@ -3,6 +3,7 @@ using Gilmour.Proxy.Tests.Dispatcher;
 using Gilmour.Proxy.Tests.Support;
 using Gilmour.Testing;
 using OpenTelemetry.Metrics;
+using StackExchange.Redis;
 
 namespace Gilmour.Proxy.Tests.Observability;
 
@@ -63,6 +64,31 @@ public sealed class MetricsTests(InProcessProxy proxy) : IClassFixture<InProcess
         await Eventually.HoldsAsync(() => Sum(proxy.CollectDispatcherMetrics(), "gilmour.deliveries",
                 ("gilmour.node.id", id), ("gilmour.delivery.outcome", "unreachable")) == 1,
             TimeSpan.FromSeconds(10), () => "no unreachable delivery counted");
+    }
+
+    [Fact]
+    public async Task A_grouped_message_another_member_won_counts_as_a_lost_lock_and_is_not_delivered()
+    {
+        var topic = DeliveryProxy.Topic("contested");
+        await using var node = await TestNode.StartAsync();
+        var id = await proxy.Control.RegisterNodeAsync(node.Port, DeliveryTests.Service(topic, "/contested", group: "g"));
+        using var bus = await proxy.Redis.ConnectAsync();
+        var publisher = bus.GetSubscriber();
+        // Another member of group g took this sender's request first: its lock is already set, as Go and Ruby set it.
+        var taken = Guid.NewGuid().ToString("N");
+        await bus.GetDatabase().StringSetAsync(taken + "g", taken + "g", TimeSpan.FromMinutes(10));
+        await publisher.PublishAsync(RedisChannel.Literal("gilmour.request." + topic), $$"""{"data":1,"code":200,"sender":"{{taken}}"}""");
+        var free = Guid.NewGuid().ToString("N");
+        await publisher.PublishAsync(RedisChannel.Literal("gilmour.request." + topic), $$"""{"data":2,"code":200,"sender":"{{free}}"}""");
+
+        await Eventually.HoldsAsync(() =>
+        {
+            var metrics = proxy.CollectDispatcherMetrics();
+            return Sum(metrics, "gilmour.deliveries", ("gilmour.node.id", id), ("gilmour.delivery.outcome", "lost_lock")) == 1
+                && Sum(metrics, "gilmour.deliveries", ("gilmour.node.id", id), ("gilmour.delivery.outcome", "ok")) == 1;
+        }, TimeSpan.FromSeconds(10), () => "the contested request is not counted as one lost lock beside one ok delivery");
+        var delivered = Assert.Single(node.DeliveriesTo("/contested"));
+        Assert.Equal(2, delivered.Body.GetProperty("data").GetInt32());
     }
 
     private static long Sum(IReadOnlyList<MetricSnapshot> metrics, string name, params (string Key, object Value)[] tags)

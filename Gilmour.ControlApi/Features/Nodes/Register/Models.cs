@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Gilmour.ControlApi.Nodes;
 
 namespace Gilmour.ControlApi.Features.Nodes.Register;
@@ -16,10 +17,16 @@ public sealed class RegisterNodeRequest
 }
 
 /// <summary>One slot or service of a registration: <c>{topic, group?, path, timeout?}</c>.</summary>
+/// <remarks>
+/// [Required] only documents: the OpenAPI generator does not see the list items' validator, and the validator (not
+/// data annotations) is what answers 400.
+/// </remarks>
 public sealed class SubscriptionInput : ISubscriptionFields
 {
+    [Required]
     public string? Topic { get; init; }
     public string? Group { get; init; }
+    [Required]
     public string? Path { get; init; }
     public int? Timeout { get; init; }
 }

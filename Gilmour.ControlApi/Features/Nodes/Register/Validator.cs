@@ -19,9 +19,10 @@ public sealed class RegisterNodeValidator : Validator<RegisterNodeRequest>
         RuleFor(x => x.Host).Must(host => CallbackHost.IsWellFormed(host!)).When(x => x.Host is not null)
             .WithMessage("is not a host name or IP address");
 
-        RuleForEach(x => x.Slots).NotNull().WithMessage("may not be null")
+        // Must, not NotNull: FastEndpoints.Swagger reads a NotNull rule as "the list is required", and it is optional.
+        RuleForEach(x => x.Slots).Must(slot => slot is not null).WithMessage("may not be null")
             .SetValidator(new SubscriptionFieldsValidator<SubscriptionInput>(SubscriptionKind.Slot)!);
-        RuleForEach(x => x.Services).NotNull().WithMessage("may not be null")
+        RuleForEach(x => x.Services).Must(service => service is not null).WithMessage("may not be null")
             .SetValidator(new SubscriptionFieldsValidator<SubscriptionInput>(SubscriptionKind.Service)!);
         RuleFor(x => x).Custom((request, context) =>
         {
