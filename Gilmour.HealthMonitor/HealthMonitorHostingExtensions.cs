@@ -28,6 +28,7 @@ public static class HealthMonitorHostingExtensions
         builder.Services.AddSingleton<HealthProbe>();
         builder.Services.AddSingleton<HealthMonitorLease>();
         builder.Services.AddSingleton<HealthTelemetry>();
+        builder.Services.AddHostedService<HealthMonitorLeaseRenewal>();
         builder.Services.AddHostedService<HealthProbeLoop>();
         return builder;
     }

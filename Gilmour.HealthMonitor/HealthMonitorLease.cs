@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Gilmour.Registry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -7,31 +8,66 @@ namespace Gilmour.HealthMonitor;
 /// <summary>
 /// Makes one HealthMonitor replica the prober at a time, so replicas do not race each other's status writes or
 /// count a node's failures twice. Taken with SET NX PX, renewed with a transaction conditioned on still holding it
-/// (no Lua: Garnet may run without it); a holder that dies loses it when it expires.
+/// (no Lua: Garnet may run without it); a holder that dies loses it when it expires, half an interval later, and a
+/// standby asking every sixth of an interval takes it over well within one interval (<see cref="HealthMonitorLeaseRenewal"/>).
 /// </summary>
 public sealed class HealthMonitorLease(IConnectionMultiplexer redis, IOptions<HealthMonitorOptions> options)
 {
     private readonly IConnectionMultiplexer _redis = redis;
     private readonly TimeSpan _lifetime = options.Value.LeaseLifetime;
+    private long _heldUntil;
+    private long _term;
+    private volatile TaskCompletionSource _taken = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Unique per process: a restarted replica must not mistake its predecessor's lease for its own.</summary>
     public string Holder { get; } = $"{Environment.MachineName}-pid-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
+    /// <summary>
+    /// True while this replica surely holds the lease: until its lifetime, counted from the moment the last successful
+    /// take or renewal was sent, has passed. A replica cut off from Redis stops probing before another can start.
+    /// </summary>
+    public bool IsHeld => Stopwatch.GetTimestamp() < Volatile.Read(ref _heldUntil);
+
+    /// <summary>Counts the times this replica took the lease afresh; a new term starts its failure counts afresh.</summary>
+    public long Term => Volatile.Read(ref _term);
+
+    /// <summary>Returns once this replica holds the lease: at once if it does, else when the renewal takes it.</summary>
+    public async Task WaitHeldAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // Read before the check: a take that lands between the two completes this very task.
+            var taken = _taken;
+            if (IsHeld) return;
+            await taken.Task.WaitAsync(cancellationToken);
+        }
+    }
+
     /// <summary>Takes the lease if it is free, renews it if this replica holds it; false when another replica does.</summary>
     public async Task<bool> TryHoldAsync()
     {
+        var sent = Stopwatch.GetTimestamp();
         var db = _redis.GetDatabase();
-        if (await db.StringSetAsync(RegistryKeys.HealthMonitorLease, Holder, _lifetime, When.NotExists)) return true;
+        if (await db.StringSetAsync(RegistryKeys.HealthMonitorLease, Holder, _lifetime, When.NotExists)) return Taken(sent);
 
         var renewal = db.CreateTransaction();
         renewal.AddCondition(Condition.StringEqual(RegistryKeys.HealthMonitorLease, Holder));
         _ = renewal.KeyExpireAsync(RegistryKeys.HealthMonitorLease, _lifetime);
-        return await renewal.ExecuteAsync();
+        if (await renewal.ExecuteAsync())
+        {
+            // Held without a break only if the last hold had not run out; otherwise another replica may have probed.
+            if (!IsHeld) return Taken(sent);
+            Volatile.Write(ref _heldUntil, Until(sent));
+            return true;
+        }
+        Volatile.Write(ref _heldUntil, 0);
+        return false;
     }
 
-    /// <summary>Gives the lease up (only if still held), so another replica takes over at its next round, not at expiry.</summary>
+    /// <summary>Gives the lease up (only if still held), so another replica takes over at its next attempt, not at expiry.</summary>
     public async Task ReleaseAsync()
     {
+        Volatile.Write(ref _heldUntil, 0);
         // The analyzer's conditional DEL needs Redis 8.4; this runs on Redis 7.0 and Garnet, hence WATCH/MULTI.
 #pragma warning disable SER301
         var release = _redis.GetDatabase().CreateTransaction();
@@ -40,4 +76,14 @@ public sealed class HealthMonitorLease(IConnectionMultiplexer redis, IOptions<He
 #pragma warning restore SER301
         await release.ExecuteAsync();
     }
+
+    private bool Taken(long sent)
+    {
+        Interlocked.Increment(ref _term);
+        Volatile.Write(ref _heldUntil, Until(sent));
+        Interlocked.Exchange(ref _taken, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        return true;
+    }
+
+    private long Until(long sent) => sent + (long)(_lifetime.TotalSeconds * Stopwatch.Frequency);
 }

@@ -19,8 +19,11 @@ public sealed record HealthMonitorOptions
     public TimeSpan ProbeTimeout => TimeSpan.FromSeconds(ProbeTimeoutSeconds);
 
     /// <summary>
-    /// A lease lives three intervals: a holder renews it every round, and a replica that dies without releasing it
-    /// is replaced within that time.
+    /// A lease lives half an interval and is asked for every sixth (<see cref="LeaseRenewal"/>): the holder has two
+    /// renewals to spare before it lapses, and when a holder dies without releasing it a standby holds it within
+    /// two thirds of an interval, so no round is skipped.
     /// </summary>
-    public TimeSpan LeaseLifetime => Interval * 3;
+    public TimeSpan LeaseLifetime => Interval / 2;
+
+    public TimeSpan LeaseRenewal => Interval / 6;
 }

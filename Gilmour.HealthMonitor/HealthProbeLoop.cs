@@ -4,8 +4,9 @@ using Microsoft.Extensions.Options;
 namespace Gilmour.HealthMonitor;
 
 /// <summary>
-/// Every interval, while this replica holds the lease: probe every node that is not dirty, concurrently, and write
-/// the status changes to the registry (which announces them, so the Dispatcher reacts at once).
+/// Every interval, while this replica holds the lease (<see cref="HealthMonitorLeaseRenewal"/> keeps it): probe every
+/// node that is not dirty, concurrently, and write the status changes to the registry (which announces them, so the
+/// Dispatcher reacts at once).
 /// </summary>
 public sealed partial class HealthProbeLoop(
     NodeRegistry registry,
@@ -24,31 +25,24 @@ public sealed partial class HealthProbeLoop(
     private readonly HealthMonitorOptions _options = options.Value;
     private readonly ILogger<HealthProbeLoop> _logger = logger;
     private readonly HealthVerdict _verdict = new(options.Value.FailureThreshold);
-    private bool _leading;
+    private long _term;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(_options.Interval);
         try
         {
-            do await RunRoundAsync(stoppingToken);
-            while (await timer.WaitForNextTickAsync(stoppingToken));
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                // A standby waits here; once the renewal takes the lease, the first round runs at once.
+                await _lease.WaitHeldAsync(stoppingToken);
+                var started = TimeProvider.System.GetTimestamp();
+                await RunRoundAsync(stoppingToken);
+                var rest = _options.Interval - TimeProvider.System.GetElapsedTime(started);
+                if (rest > TimeSpan.Zero) await Task.Delay(rest, stoppingToken);
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-        }
-    }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        try
-        {
-            await _lease.ReleaseAsync();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogLeaseReleaseFailed(e);
         }
     }
 
@@ -56,16 +50,12 @@ public sealed partial class HealthProbeLoop(
     {
         try
         {
-            if (!await _lease.TryHoldAsync())
+            // Failure counts belong to one unbroken term: another replica may have probed in between.
+            if (_lease.Term != _term)
             {
-                if (_leading) LogLeaseLost(_lease.Holder);
-                _leading = false;
+                _term = _lease.Term;
                 _verdict.Reset();
-                _telemetry.Stopped();
-                return;
             }
-            if (!_leading) LogLeaseTaken(_lease.Holder);
-            _leading = true;
 
             var nodes = await _registry.ListAsync();
             _telemetry.Observed(nodes);
@@ -116,15 +106,9 @@ public sealed partial class HealthProbeLoop(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Health check of node {NodeId} failed: {Detail}")]
     private partial void LogProbeFailed(string nodeId, string detail);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "This replica ({Holder}) now probes the nodes")]
-    private partial void LogLeaseTaken(string holder);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "This replica ({Holder}) lost the probing lease to another replica")]
-    private partial void LogLeaseLost(string holder);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Probe round failed; retrying at the next interval")]
     private partial void LogRoundFailed(Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the probing lease; it expires by itself")]
-    private partial void LogLeaseReleaseFailed(Exception exception);
 }
