@@ -19,6 +19,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The exit code once the process has exited (137 after a SIGKILL), else null.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
     public string Output => string.Join(Environment.NewLine, _output);
 

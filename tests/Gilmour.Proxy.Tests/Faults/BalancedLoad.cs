@@ -18,9 +18,9 @@ public sealed class BalancedLoad
 
     /// <summary>
     /// How call <paramref name="Number"/> ended: the HTTP status (0 when no answer came, with <paramref name="Failure"/>
-    /// saying why), the body, and how many replicas refused it before one accepted it.
+    /// saying why), the body, how many replicas refused it before <paramref name="Replica"/> took it, and when.
     /// </summary>
-    public sealed record Result(int Number, Call Call, int Status, string Body, int Refusals, string? Failure, TimeSpan At);
+    public sealed record Result(int Number, Call Call, int Status, string Body, Uri Replica, int Refusals, string? Failure, TimeSpan At);
 
     // Enough to ride out both replicas being down at once for a moment, never an endless spin.
     private const int MaxRefusals = 200;
@@ -84,7 +84,7 @@ public sealed class BalancedLoad
             try
             {
                 var answer = await _http.PostAsync(new Uri(address, call.Path).AbsoluteUri, call.Body);
-                return new Result(n, call, answer.Code, answer.Raw, refusals, null, _clock.Elapsed);
+                return new Result(n, call, answer.Code, answer.Raw, address, refusals, null, _clock.Elapsed);
             }
             catch (HttpRequestException refused) when (IsConnectionRefused(refused) && refusals < MaxRefusals)
             {
@@ -93,7 +93,7 @@ public sealed class BalancedLoad
             }
             catch (Exception failure) when (failure is HttpRequestException or TaskCanceledException)
             {
-                return new Result(n, call, 0, "", refusals, $"{address}: {failure.GetType().Name}: {failure.Message} ({failure.InnerException?.Message})", _clock.Elapsed);
+                return new Result(n, call, 0, "", address, refusals, $"{failure.GetType().Name}: {failure.Message} ({failure.InnerException?.Message})", _clock.Elapsed);
             }
         }
     }
