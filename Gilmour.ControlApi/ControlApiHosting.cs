@@ -38,6 +38,9 @@ public static class ControlApiHosting
         services.AddHostedService<RedisSubscriptionsStartup>();
         services.AddSingleton<RegisteredNodes>();
         services.AddSingleton<CallbackHost>();
+        services.AddSingleton(sp => new RegistryChanges(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetService<ILogger<RegistryChanges>>()));
+        services.AddSingleton(sp => new NodeStatusCache(sp.GetRequiredService<NodeRegistry>(), sp.GetRequiredService<RegistryChanges>(),
+            sp.GetRequiredService<IConnectionMultiplexer>(), TimeProvider.System));
         services.AddSingleton<Publisher>();
         // The pre-check must not retry: ServiceDefaults gives every client a retrying handler, removed here.
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way.

@@ -1,15 +1,18 @@
+using Gilmour.ControlApi.Publishing;
 using Gilmour.Registry;
 using Gilmour.Requests;
 
 namespace Gilmour.ControlApi;
 
 /// <summary>
-/// Opens, at boot, the two long-lived subscriptions of this service: the requester's reply pattern (so the first
-/// POST /request pays no SUBSCRIBE round trip) and the dispatchers' acknowledgements (so no acknowledgement can
-/// slip by between a registry write and the wait for it). Redis may be late at boot: keep trying rather than fail
+/// Opens, at boot, the long-lived subscriptions of this service: the requester's reply pattern (so the first
+/// POST /request pays no SUBSCRIBE round trip), the dispatchers' acknowledgements (so no acknowledgement can
+/// slip by between a registry write and the wait for it), and the registry's announcements that keep the publishing
+/// nodes' cached statuses true. Redis may be late at boot: keep trying rather than fail
 /// the host; both also subscribe lazily on first use.
 /// </summary>
-public sealed class RedisSubscriptionsStartup(Requester requester, AppliedRevisions applied, ILogger<RedisSubscriptionsStartup> log)
+public sealed class RedisSubscriptionsStartup(
+    Requester requester, AppliedRevisions applied, NodeStatusCache statuses, ILogger<RedisSubscriptionsStartup> log)
     : BackgroundService
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(5);
@@ -21,7 +24,7 @@ public sealed class RedisSubscriptionsStartup(Requester requester, AppliedRevisi
         {
             try
             {
-                await Task.WhenAll(requester.StartAsync(stoppingToken), applied.StartAsync(stoppingToken));
+                await Task.WhenAll(requester.StartAsync(stoppingToken), applied.StartAsync(stoppingToken), statuses.StartAsync());
                 return;
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -37,6 +40,7 @@ public sealed class RedisSubscriptionsStartup(Requester requester, AppliedRevisi
     {
         await base.StopAsync(cancellationToken);
         await applied.StopAsync(cancellationToken);
+        await statuses.DisposeAsync();
         // Kestrel has drained the requests by now. Closing the reply subscription here, not when the container is
         // disposed, runs it while the Redis tracing instrumentation still lives: disposed first, it throws.
         await requester.DisposeAsync();

@@ -5,13 +5,13 @@ using Gilmour.Registry;
 namespace Gilmour.ControlApi.Publishing;
 
 /// <summary>Who may publish: a registered node whose status is ok.</summary>
-public sealed class Publisher(RegisteredNodes nodes)
+public sealed class Publisher(NodeStatusCache nodes)
 {
     /// <exception cref="NodeNotFound">unknown id.</exception>
     /// <exception cref="PublishingRefused">the node is unavailable or dirty.</exception>
     public async Task<Node> EnsureMayPublishAsync(string id)
     {
-        var node = await nodes.GetAsync(id);
+        var node = await nodes.GetAsync(NodeIds.EnsureWellFormed(id)) ?? throw new NodeNotFound(id);
         return node.Status == NodeStatus.Ok ? node : throw new PublishingRefused(node.Id, node.Status.ToWire());
     }
 }
