@@ -97,6 +97,11 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         output.WriteLine($"sent {results.Count} ({during.Count} during the restart), answered 200 {results.Count(r => r.Status == 200)}, " +
                          $"retried on refusal {results.Count(r => r.Refusals > 0)} ({results.Sum(r => r.Refusals)} refusals), " +
                          $"lost {failed.Count} (499: {failed.Count(r => r.Status == 499)}, no answer: {failed.Count(r => r.Status == 0)})");
+        // Kestrel logs each request it started and finished: equal counts in a stopped ControlApi mean every request
+        // it took up was answered, and a failed call there never got into it.
+        foreach (var control in Replicas(originals, ProxyHarness.ControlApi))
+            output.WriteLine($"{control.Name} ({control.Port}): {Occurrences(control.Output, "Request starting HTTP/1.1 POST")} POSTs started, " +
+                             $"{Occurrences(control.Output, "Request finished HTTP/1.1 POST")} finished");
         var reachedNode = Data(server, "/work").Concat(Data(server, "/events")).ToHashSet();
         foreach (var failure in failed.Take(10))
             output.WriteLine($"  #{failure.Number} {failure.Call.Path} at {failure.At.TotalSeconds:F1} s via {failure.Replica}: {failure.Status} {failure.Body}" +
@@ -139,6 +144,13 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
 
     private static IEnumerable<int> Numbers(IEnumerable<BalancedLoad.Result> results, string pathPrefix) =>
         results.Where(r => r.Status == 200 && r.Call.Path.StartsWith(pathPrefix, StringComparison.Ordinal)).Select(r => r.Number);
+
+    private static int Occurrences(string text, string value)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal)) count++;
+        return count;
+    }
 
     private static IEnumerable<int> Data(TestNode node, string path) => node.DeliveriesTo(path).Select(d => d.Body.GetProperty("data").GetInt32());
 
