@@ -43,9 +43,11 @@ public sealed class ReplicaExactlyOnceTests(ITestOutputHelper output)
         await using var harness = await ProxyHarness.StartAsync(Settings);
         await Task.WhenAll(harness.StartServiceAsync(ProxyHarness.ControlApi), harness.StartServiceAsync(ProxyHarness.Dispatcher),
             harness.StartServiceAsync(ProxyHarness.HealthMonitor));
-        var controls = harness.Services.Where(s => s.Name == ProxyHarness.ControlApi)
-            .Select(s => new HttpClient { BaseAddress = s.BaseAddress }).ToList();
-        Assert.Equal(2, controls.Count);
+        var replicas = harness.Services.Where(s => s.Name == ProxyHarness.ControlApi).ToList();
+        Assert.Equal(2, replicas.Count);
+        using var firstControl = new HttpClient { BaseAddress = replicas[0].BaseAddress };
+        using var secondControl = new HttpClient { BaseAddress = replicas[1].BaseAddress };
+        HttpClient[] controls = [firstControl, secondControl];
 
         await using var first = await TestNode.StartAsync();
         await using var second = await TestNode.StartAsync();
@@ -150,7 +152,6 @@ public sealed class ReplicaExactlyOnceTests(ITestOutputHelper output)
             Assert.All(probes, p => Assert.InRange(p, 2, 9));
             output.WriteLine($"test took {clock.Elapsed.TotalSeconds:F1} s");
         }
-        foreach (var control in controls) control.Dispose();
     }
 
     private enum KindOf { Request, Fan, Grouped, Wildcard }
