@@ -2,8 +2,7 @@ using Gilmour.ControlApi;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-// Not aborting on a failed first connect lets the API start while Redis is briefly late; it reconnects.
-builder.AddRedisClient("redis", configureOptions: redis => redis.AbortOnConnectFail = false);
+builder.AddGilmourRedisClient();
 builder.AddControlApi();
 
 var app = builder.Build();

@@ -2,8 +2,7 @@ using Gilmour.Dispatcher;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
-// The dispatcher must come up (and keep retrying) while Redis is briefly unreachable, not crash at start.
-builder.AddRedisClient("redis", configureOptions: redis => redis.AbortOnConnectFail = false);
+builder.AddGilmourRedisClient();
 builder.AddDispatcher();
 
 var app = builder.Build();

@@ -26,7 +26,7 @@ public sealed class HealthMetricsTests
         builder.Configuration["Gilmour:HealthMonitor:ProbeTimeoutSeconds"] = "0.2";
         builder.AddServiceDefaults();
         builder.Services.ConfigureOpenTelemetryMeterProvider(metering => metering.AddInMemoryExporter(metrics));
-        builder.AddRedisClient("redis", configureOptions: options => options.AbortOnConnectFail = false);
+        builder.AddGilmourRedisClient();
         builder.AddHealthMonitor();
         await using var app = builder.Build();
         app.MapDefaultEndpoints();

@@ -43,7 +43,7 @@ public sealed class InProcessProxy : IAsyncLifetime
 
         _dispatcher = Build(FreePort.Next(), builder =>
         {
-            builder.AddRedisClient("redis", configureOptions: redis => redis.AbortOnConnectFail = false);
+            builder.AddGilmourRedisClient();
             builder.AddDispatcher();
         }, DispatcherSpans, DispatcherMetrics);
         _dispatcher.MapDefaultEndpoints();
@@ -52,7 +52,7 @@ public sealed class InProcessProxy : IAsyncLifetime
         var port = FreePort.Next();
         _controlApi = Build(port, builder =>
         {
-            builder.AddRedisClient("redis", configureOptions: redis => redis.AbortOnConnectFail = false);
+            builder.AddGilmourRedisClient();
             builder.AddControlApi();
         }, ControlApiSpans, ControlApiMetrics);
         _controlApi.UseControlApi();

@@ -25,11 +25,7 @@ public sealed class RedisReconnectsTests
         builder.AddServiceDefaults();
         builder.Services.ConfigureOpenTelemetryMeterProvider(metering => metering.AddInMemoryExporter(metrics));
         // The services' own wiring, with a short retry step so the test waits on the restart, not on back-off.
-        builder.AddRedisClient("redis", configureOptions: options =>
-        {
-            options.AbortOnConnectFail = false;
-            options.ReconnectRetryPolicy = new LinearRetry(200);
-        });
+        builder.AddGilmourRedisClient(options => options.ReconnectRetryPolicy = new LinearRetry(200));
         await using var app = builder.Build();
         app.MapDefaultEndpoints();
         await app.StartAsync();
