@@ -11,7 +11,7 @@ namespace Gilmour.Proxy.Tests.Faults;
 /// accepted the call) is skipped for the next one. Every other failure is recorded, never retried: a call that may
 /// have been accepted must not be sent twice.
 /// </summary>
-public sealed class BalancedLoad
+public sealed class BalancedLoad : IAsyncDisposable
 {
     /// <summary>What call number n sends: a path (<c>/request/{id}</c>, <c>/signal/{id}</c>) and its JSON body.</summary>
     public sealed record Call(string Path, string Body);
@@ -33,6 +33,8 @@ public sealed class BalancedLoad
     private readonly int? _limit;
     private readonly HttpClient _http;
     private readonly Task _clients;
+    private readonly Lock _gate = new();
+    private Task? _stopped;
     private int _sequence;
 
     private BalancedLoad(ControlApiAddresses addresses, Func<int, Call> call, int clients, int? limit, TimeSpan callTimeout)
@@ -57,12 +59,19 @@ public sealed class BalancedLoad
     public Task Completion => _clients;
 
     /// <summary>Stops sending and waits for the answers still awaited.</summary>
-    public async Task StopAsync()
+    public Task StopAsync()
+    {
+        lock (_gate) return _stopped ??= StopCoreAsync();
+    }
+
+    /// <summary>Stops the load when a test fails before it does: its clients must not outlive the servers.</summary>
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private async Task StopCoreAsync()
     {
         _stop.Cancel();
         await _clients;
         _http.Dispose();
-        _stop.Dispose();
     }
 
     private async Task RunClientAsync()

@@ -99,7 +99,7 @@ public sealed class ReplicaExactlyOnceTests(ITestOutputHelper output)
 
             var probeWindow = CountProbesAsync([first, second, watcher], TimeSpan.FromSeconds(6));
             var addresses = new ControlApiAddresses(controls.Select(c => c.BaseAddress!));
-            var load = BalancedLoad.Start(addresses, n => CallFor(n, senders), Clients, limit: Messages);
+            await using var load = BalancedLoad.Start(addresses, n => CallFor(n, senders), Clients, limit: Messages);
             await load.Completion;
             var results = load.Results;
             output.WriteLine($"{Messages} messages sent by {Clients} clients over both ControlApis in {load.Now.TotalSeconds:F1} s");

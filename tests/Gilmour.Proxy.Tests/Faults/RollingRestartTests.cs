@@ -55,7 +55,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         await WaitServedByTwoDispatchersAsync(harness, redis);
 
         var addresses = new ControlApiAddresses(Replicas(originals, ProxyHarness.ControlApi).Select(c => c.BaseAddress));
-        var load = BalancedLoad.Start(addresses, n => n % 2 == 0
+        await using var load = BalancedLoad.Start(addresses, n => n % 2 == 0
             ? new BalancedLoad.Call($"/request/{senderId}", $$"""{"topic":"{{Service}}","message":{{n}},"timeout":5}""")
             : new BalancedLoad.Call($"/signal/{senderId}", $$"""{"topic":"{{Slot}}","message":{{n}}}"""), clients: 8);
         await Eventually.HoldsAsync(() => load.Results.Count >= 100, TimeSpan.FromSeconds(30), () => $"the load never got going\n{harness.Logs}");
