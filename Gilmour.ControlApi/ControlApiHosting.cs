@@ -2,6 +2,7 @@ using FastEndpoints;
 using FluentValidation.Results;
 using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Errors;
+using Gilmour.ControlApi.Lifecycle;
 using Gilmour.ControlApi.Nodes;
 using Gilmour.ControlApi.Publishing;
 using Gilmour.ControlApi.Security;
@@ -27,6 +28,7 @@ public static class ControlApiHosting
             .Validate(o => o.MaxBodyBytes > 0, "MaxBodyBytes must be positive")
             .Validate(o => o.HealthCheckTimeoutSeconds > 0, "HealthCheckTimeoutSeconds must be positive")
             .Validate(o => o.SubscriptionReadyTimeoutSeconds > 0, "SubscriptionReadyTimeoutSeconds must be positive")
+            .Validate(o => o.ShutdownDrainSeconds >= 0, "ShutdownDrainSeconds may not be negative")
             .Validate(o => o.AllowedNodeHosts.All(CallbackHost.IsWellFormed), "AllowedNodeHosts holds something that is not a host")
             .ValidateOnStart();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ControlApiOptions>>((kestrel, options) =>
@@ -36,6 +38,12 @@ public static class ControlApiHosting
         services.AddSingleton(sp => new AppliedRevisions(sp.GetRequiredService<IConnectionMultiplexer>()));
         services.AddSingleton(sp => new Requester(sp.GetRequiredService<IConnectionMultiplexer>()));
         services.AddHostedService<RedisSubscriptionsStartup>();
+        services.AddSingleton<ShutdownDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<ShutdownDrain>());
+        services.AddHealthChecks().AddCheck<ShutdownDrain>(ShutdownDrain.HealthCheckName);
+        // Draining comes before the server stops and in-flight requests finish: room for both.
+        services.AddOptions<HostOptions>().Configure<IOptions<ControlApiOptions>>((host, api) =>
+            host.ShutdownTimeout = api.Value.ShutdownDrain + api.Value.MaxRequestTimeout);
         services.AddSingleton<RegisteredNodes>();
         services.AddSingleton<CallbackHost>();
         services.AddSingleton(sp => new RegistryChanges(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetService<ILogger<RegistryChanges>>()));
@@ -60,6 +68,12 @@ public static class ControlApiHosting
     /// </summary>
     public static WebApplication UseControlApi(this WebApplication app)
     {
+        var drain = app.Services.GetRequiredService<ShutdownDrain>();
+        app.Use((context, next) =>
+        {
+            if (drain.IsDraining) context.Response.Headers.Connection = "close";
+            return next(context);
+        });
         app.UseMiddleware<ErrorAnswers>();
         app.UseStatusCodePages(context => ErrorAnswers.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode,
             DescribeStatus(context.HttpContext)));

@@ -29,8 +29,15 @@ public sealed record ControlApiOptions
     /// <summary>How long a change waits for a dispatcher to make the node's subscriptions live.</summary>
     public double SubscriptionReadyTimeoutSeconds { get; init; } = 10;
 
+    /// <summary>
+    /// On SIGTERM, how long the API keeps serving with /health at 503 and <c>Connection: close</c> on every answer, so
+    /// a load balancer moves clients away before the server stops. 0 stops at once.
+    /// </summary>
+    public double ShutdownDrainSeconds { get; init; } = 5;
+
     public TimeSpan DefaultRequestTimeout => TimeSpan.FromSeconds(DefaultRequestTimeoutSeconds);
     public TimeSpan MaxRequestTimeout => TimeSpan.FromSeconds(MaxRequestTimeoutSeconds);
     public TimeSpan HealthCheckTimeout => TimeSpan.FromSeconds(HealthCheckTimeoutSeconds);
     public TimeSpan SubscriptionReadyTimeout => TimeSpan.FromSeconds(SubscriptionReadyTimeoutSeconds);
+    public TimeSpan ShutdownDrain => TimeSpan.FromSeconds(ShutdownDrainSeconds);
 }

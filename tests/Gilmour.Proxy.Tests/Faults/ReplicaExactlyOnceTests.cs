@@ -98,7 +98,7 @@ public sealed class ReplicaExactlyOnceTests(ITestOutputHelper output)
             output.WriteLine($"proxy of two of each up, nodes registered: {clock.Elapsed.TotalSeconds:F1} s");
 
             var probeWindow = CountProbesAsync([first, second, watcher], TimeSpan.FromSeconds(6));
-            var addresses = new ControlApiAddresses(controls.Select(c => c.BaseAddress!));
+            await using var addresses = new ControlApiAddresses(controls.Select(c => c.BaseAddress!));
             await using var load = BalancedLoad.Start(addresses, n => CallFor(n, senders), Clients, limit: Messages);
             await load.Completion;
             var results = load.Results;

@@ -25,6 +25,8 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         ["Gilmour__HealthMonitor__ProbeTimeoutSeconds"] = "0.9",
         // Restarts load the two cores; a slow probe must not take the node's subscriptions away mid-test.
         ["Gilmour__HealthMonitor__FailureThreshold"] = "3",
+        // A stopping ControlApi drains this long: the balancer's probes (every 100 ms) see its 503 well within it.
+        ["Gilmour__ControlApi__ShutdownDrainSeconds"] = "1.5",
     };
 
     [Fact]
@@ -54,7 +56,8 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         await using var redis = await harness.Redis.ConnectAsync();
         await WaitServedByTwoDispatchersAsync(harness, redis);
 
-        var addresses = new ControlApiAddresses(Replicas(originals, ProxyHarness.ControlApi).Select(c => c.BaseAddress));
+        await using var addresses = new ControlApiAddresses(Replicas(originals, ProxyHarness.ControlApi).Select(c => c.BaseAddress));
+        addresses.WatchHealth();
         await using var load = BalancedLoad.Start(addresses, n => n % 2 == 0
             ? new BalancedLoad.Call($"/request/{senderId}", $$"""{"topic":"{{Service}}","message":{{n}},"timeout":5}""")
             : new BalancedLoad.Call($"/signal/{senderId}", $$"""{"topic":"{{Slot}}","message":{{n}}}"""), clients: 8);
@@ -70,7 +73,8 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         }
         foreach (var control in Replicas(originals, ProxyHarness.ControlApi))
         {
-            // The balancer still points at the stopping replica: its refusals send calls to the other one.
+            // The stopping replica answers /health with 503 while it drains: the balancer stops sending to it, and the
+            // calls on its open connections are answered and closed (Connection: close) before the server stops.
             await TerminateAsync(control, exits, () => load.Now);
             var replacement = await harness.StartServiceAsync(ProxyHarness.ControlApi);
             addresses.Replace(control.BaseAddress, replacement.BaseAddress);
