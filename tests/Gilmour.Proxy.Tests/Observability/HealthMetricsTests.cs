@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using static Gilmour.Proxy.Tests.Observability.MetricReadings;
 
 namespace Gilmour.Proxy.Tests.Observability;
 
@@ -51,29 +52,5 @@ public sealed class HealthMetricsTests
         {
             await app.StopAsync();
         }
-    }
-
-    private static IReadOnlyList<MetricSnapshot> Collect(WebApplication app, Exported<MetricSnapshot> metrics)
-    {
-        metrics.Clear();
-        app.Services.GetRequiredService<MeterProvider>().ForceFlush();
-        return metrics.Snapshot();
-    }
-
-    private static long Sum(IReadOnlyList<MetricSnapshot> metrics, string name, params (string Key, object Value)[] tags)
-    {
-        long sum = 0;
-        foreach (var metric in metrics.Where(m => m.Name == name))
-            foreach (var point in metric.MetricPoints)
-                if (tags.All(tag => HasTag(point, tag.Key, tag.Value)))
-                    sum += metric.MetricType == MetricType.LongGauge ? point.GetGaugeLastValueLong() : point.GetSumLong();
-        return sum;
-    }
-
-    private static bool HasTag(MetricPoint point, string key, object value)
-    {
-        foreach (var tag in point.Tags)
-            if (tag.Key == key && Equals(tag.Value, value)) return true;
-        return false;
     }
 }

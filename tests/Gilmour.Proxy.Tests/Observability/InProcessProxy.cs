@@ -76,16 +76,9 @@ public sealed class InProcessProxy : IAsyncLifetime
     }
 
     /// <summary>Collects and exports every instrument's current value now.</summary>
-    public IReadOnlyList<MetricSnapshot> CollectControlApiMetrics() => Collect(_controlApi!, ControlApiMetrics);
+    public IReadOnlyList<MetricSnapshot> CollectControlApiMetrics() => MetricReadings.Collect(_controlApi!, ControlApiMetrics);
 
-    public IReadOnlyList<MetricSnapshot> CollectDispatcherMetrics() => Collect(_dispatcher!, DispatcherMetrics);
-
-    private static IReadOnlyList<MetricSnapshot> Collect(WebApplication app, Exported<MetricSnapshot> metrics)
-    {
-        metrics.Clear();
-        app.Services.GetRequiredService<MeterProvider>().ForceFlush();
-        return metrics.Snapshot();
-    }
+    public IReadOnlyList<MetricSnapshot> CollectDispatcherMetrics() => MetricReadings.Collect(_dispatcher!, DispatcherMetrics);
 
     public async Task DisposeAsync()
     {

@@ -4,6 +4,7 @@ using Gilmour.Proxy.Tests.Support;
 using Gilmour.Testing;
 using OpenTelemetry.Metrics;
 using StackExchange.Redis;
+using static Gilmour.Proxy.Tests.Observability.MetricReadings;
 
 namespace Gilmour.Proxy.Tests.Observability;
 
@@ -89,34 +90,5 @@ public sealed class MetricsTests(InProcessProxy proxy) : IClassFixture<InProcess
         }, TimeSpan.FromSeconds(10), () => "the contested request is not counted as one lost lock beside one ok delivery");
         var delivered = Assert.Single(node.DeliveriesTo("/contested"));
         Assert.Equal(2, delivered.Body.GetProperty("data").GetInt32());
-    }
-
-    private static long Sum(IReadOnlyList<MetricSnapshot> metrics, string name, params (string Key, object Value)[] tags)
-    {
-        long sum = 0;
-        foreach (var point in Points(metrics, name, tags)) sum += point.GetSumLong();
-        return sum;
-    }
-
-    private static long HistogramCount(IReadOnlyList<MetricSnapshot> metrics, string name, params (string Key, object Value)[] tags)
-    {
-        long count = 0;
-        foreach (var point in Points(metrics, name, tags)) count += point.GetHistogramCount();
-        return count;
-    }
-
-    private static IEnumerable<MetricPoint> Points(IReadOnlyList<MetricSnapshot> metrics, string name, (string Key, object Value)[] tags)
-    {
-        foreach (var metric in metrics.Where(m => m.Name == name))
-            foreach (var point in metric.MetricPoints)
-                if (tags.All(tag => HasTag(point, tag.Key, tag.Value)))
-                    yield return point;
-    }
-
-    private static bool HasTag(MetricPoint point, string key, object value)
-    {
-        foreach (var tag in point.Tags)
-            if (tag.Key == key && Equals(tag.Value, value)) return true;
-        return false;
     }
 }
