@@ -27,13 +27,15 @@ public sealed class BenchmarkChain : IAsyncDisposable
     public string NodeId { get; }
     public Requester FloorRequester { get; }
     public ConnectionMultiplexer GoStyleRedis { get; }
+    public RedigoPool GoPool { get; }
 
     private readonly ConnectionMultiplexer _responderRedis;
     private readonly ConnectionMultiplexer _floorRedis;
     private readonly Responder _responder;
 
     private BenchmarkChain(ProxyHarness proxy, EchoNode node, HttpClient http, string nodeId, ConnectionMultiplexer responderRedis,
-        Responder responder, ConnectionMultiplexer floorRedis, Requester floorRequester, ConnectionMultiplexer goStyleRedis)
+        Responder responder, ConnectionMultiplexer floorRedis, Requester floorRequester, ConnectionMultiplexer goStyleRedis,
+        RedigoPool goPool)
     {
         Proxy = proxy;
         Node = node;
@@ -44,6 +46,7 @@ public sealed class BenchmarkChain : IAsyncDisposable
         _floorRedis = floorRedis;
         FloorRequester = floorRequester;
         GoStyleRedis = goStyleRedis;
+        GoPool = goPool;
     }
 
     /// <summary>The proxy's three service processes by name, for RSS sampling.</summary>
@@ -106,7 +109,8 @@ public sealed class BenchmarkChain : IAsyncDisposable
         var floorRequester = new Requester(floorRedis);
         await floorRequester.StartAsync();
         var goStyleRedis = await proxy.Redis.ConnectAsync();
-        return new BenchmarkChain(proxy, node, http, nodeId, responderRedis, responder, floorRedis, floorRequester, goStyleRedis);
+        return new BenchmarkChain(proxy, node, http, nodeId, responderRedis, responder, floorRedis, floorRequester, goStyleRedis,
+            new RedigoPool(proxy.Redis.Port));
     }
 
     /// <summary>POST /nodes; returns the node's id. Returns only once its subscriptions are live (the API waits).</summary>
@@ -125,6 +129,7 @@ public sealed class BenchmarkChain : IAsyncDisposable
         new ProxyRoundTrip(Http, NodeId, ProxyTopic, payload),
         new FloorRoundTrip(FloorRequester, BaselineTopic, payload),
         new GoStyleRoundTrip(GoStyleRedis, BaselineTopic, payload),
+        new GoPooledRoundTrip(GoPool, GoStyleRedis, BaselineTopic, payload),
     ];
 
     public async ValueTask DisposeAsync()
@@ -135,6 +140,7 @@ public sealed class BenchmarkChain : IAsyncDisposable
         await _floorRedis.DisposeAsync();
         await _responderRedis.DisposeAsync();
         await GoStyleRedis.DisposeAsync();
+        await GoPool.DisposeAsync();
         await Proxy.DisposeAsync();
         await Node.DisposeAsync();
     }

@@ -16,16 +16,17 @@ public static class Report
     public static string Cells(IReadOnlyList<Measurement> measurements)
     {
         var text = new StringBuilder();
-        text.AppendLine("| c | size | requester | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | req/s vs (a) | req/s vs (b) | p50 vs (b) |");
-        text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| c | size | requester | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | req/s vs (a) | req/s vs (b) | p50 vs (b) | req/s vs (b') | p50 vs (b') |");
+        text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var cell in measurements.GroupBy(m => (m.Concurrency, m.Size)))
         {
             var floor = cell.FirstOrDefault(m => m.Requester.StartsWith("floor", StringComparison.Ordinal));
             var goStyle = cell.FirstOrDefault(m => m.Requester.StartsWith("go-style", StringComparison.Ordinal));
+            var goPooled = cell.FirstOrDefault(m => m.Requester.StartsWith("go-pooled", StringComparison.Ordinal));
             foreach (var m in cell)
             {
                 var isProxy = m.Requester == "proxy";
-                text.AppendLine(Invariant($"| {m.Concurrency} | {Size(m.Size)} | {m.Requester} | {m.RequestsPerSecond:F0} | {m.P50:F2} | {m.P90:F2} | {m.P99:F2} | {m.Max:F1} | {m.Errors} | {(isProxy && floor is not null ? Ratio(m.RequestsPerSecond, floor.RequestsPerSecond) : "")} | {(isProxy && goStyle is not null ? Ratio(m.RequestsPerSecond, goStyle.RequestsPerSecond) : "")} | {(isProxy && goStyle is not null ? Ratio(m.P50, goStyle.P50) : "")} |"));
+                text.AppendLine(Invariant($"| {m.Concurrency} | {Size(m.Size)} | {m.Requester} | {m.RequestsPerSecond:F0} | {m.P50:F2} | {m.P90:F2} | {m.P99:F2} | {m.Max:F1} | {m.Errors} | {(isProxy && floor is not null ? Ratio(m.RequestsPerSecond, floor.RequestsPerSecond) : "")} | {(isProxy && goStyle is not null ? Ratio(m.RequestsPerSecond, goStyle.RequestsPerSecond) : "")} | {(isProxy && goStyle is not null ? Ratio(m.P50, goStyle.P50) : "")} | {(isProxy && goPooled is not null ? Ratio(m.RequestsPerSecond, goPooled.RequestsPerSecond) : "")} | {(isProxy && goPooled is not null ? Ratio(m.P50, goPooled.P50) : "")} |"));
             }
         }
         return text.ToString();
@@ -77,6 +78,11 @@ public static class Report
         }
         if (Find("proxy", 1) is { } proxy1 && Find("go-style", 1) is { } go1)
             Check("c=1 100 B p50 vs go-style (b)", proxy1.P50 / go1.P50, 2.0, false, "x");
+        // The same two targets against (b'), the Go baseline with Go's connection use: for information beside (b).
+        if (Find("proxy", 64) is { } p64 && Find("go-pooled", 64) is { } pooled64)
+            Check("c=64 100 B req/s vs go-pooled (b') [information]", p64.RequestsPerSecond / pooled64.RequestsPerSecond, 2.0, true, "x");
+        if (Find("proxy", 1) is { } p1 && Find("go-pooled", 1) is { } pooled1)
+            Check("c=1 100 B p50 vs go-pooled (b') [information]", p1.P50 / pooled1.P50, 2.0, false, "x");
         foreach (var (service, bytes) in idle.OrderBy(p => p.Key, StringComparer.Ordinal))
             Check($"{service} idle RSS", bytes / MiB, 150, false, " MiB");
         foreach (var m in measurements.Where(m => m.Requester == "proxy" && m.Concurrency == 256))
