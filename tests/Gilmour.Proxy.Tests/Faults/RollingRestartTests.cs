@@ -27,6 +27,8 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         ["Gilmour__HealthMonitor__FailureThreshold"] = "3",
         // A stopping ControlApi drains this long: the balancer's probes (every 100 ms) see its 503 well within it.
         ["Gilmour__ControlApi__ShutdownDrainSeconds"] = "1.5",
+        // Kestrel's per-request log lines (off by default) let the test tell which calls a stopped ControlApi took up.
+        ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
     };
 
     [Fact]
