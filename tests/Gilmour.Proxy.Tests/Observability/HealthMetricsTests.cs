@@ -1,17 +1,14 @@
 using Gilmour.HealthMonitor;
 using Gilmour.Registry;
 using Gilmour.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using static Gilmour.Proxy.Tests.Observability.MetricReadings;
 
 namespace Gilmour.Proxy.Tests.Observability;
 
 /// <summary>Issue 7, part 2: node counts by status and probe failures, from the HealthMonitor wired as in production.</summary>
+[Collection(InProcessHosts.Name)]
 public sealed class HealthMetricsTests
 {
     [Fact]
@@ -20,13 +17,9 @@ public sealed class HealthMetricsTests
         await using var redis = new RedisServer();
         await redis.StartAsync();
         var metrics = new Exported<MetricSnapshot>();
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
-        builder.Configuration["ConnectionStrings:redis"] = redis.ConnectionString;
+        var builder = ObservedHost.CreateBuilder(redis.ConnectionString, metrics);
         builder.Configuration["Gilmour:HealthMonitor:IntervalSeconds"] = "0.3";
         builder.Configuration["Gilmour:HealthMonitor:ProbeTimeoutSeconds"] = "0.2";
-        builder.AddServiceDefaults();
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metering => metering.AddInMemoryExporter(metrics));
         builder.AddGilmourRedisClient();
         builder.AddHealthMonitor();
         await using var app = builder.Build();

@@ -2,12 +2,8 @@ using Gilmour.ControlApi;
 using Gilmour.Dispatcher;
 using Gilmour.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Trace;
 using System.Diagnostics;
 
 namespace Gilmour.Proxy.Tests.Observability;
@@ -65,12 +61,7 @@ public sealed class InProcessProxy : IAsyncLifetime
 
     private WebApplication Build(int port, Action<WebApplicationBuilder> wire, Exported<Activity> spans, Exported<MetricSnapshot> metrics)
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Configuration["ConnectionStrings:redis"] = _redis.ConnectionString;
-        builder.AddServiceDefaults();
-        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metering => metering.AddInMemoryExporter(metrics));
+        var builder = ObservedHost.CreateBuilder(_redis.ConnectionString, metrics, spans, port);
         wire(builder);
         return builder.Build();
     }

@@ -1,10 +1,7 @@
 using Gilmour.ServiceDefaults;
 using Gilmour.Testing;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using StackExchange.Redis;
 using static Gilmour.Proxy.Tests.Observability.MetricReadings;
@@ -12,6 +9,7 @@ using static Gilmour.Proxy.Tests.Observability.MetricReadings;
 namespace Gilmour.Proxy.Tests.Observability;
 
 /// <summary>Issue 7, part 2: gilmour.redis.reconnects counts a service's connections coming back after redis-server restarts.</summary>
+[Collection(InProcessHosts.Name)]
 public sealed class RedisReconnectsTests
 {
     [Fact]
@@ -20,11 +18,7 @@ public sealed class RedisReconnectsTests
         await using var redis = new RedisServer();
         await redis.StartAsync();
         var metrics = new Exported<MetricSnapshot>();
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort.Next()}");
-        builder.Configuration["ConnectionStrings:redis"] = redis.ConnectionString;
-        builder.AddServiceDefaults();
-        builder.Services.ConfigureOpenTelemetryMeterProvider(metering => metering.AddInMemoryExporter(metrics));
+        var builder = ObservedHost.CreateBuilder(redis.ConnectionString, metrics);
         // The services' own wiring, with a short retry step so the test waits on the restart, not on back-off.
         builder.AddGilmourRedisClient(options => options.ReconnectRetryPolicy = new LinearRetry(200));
         await using var app = builder.Build();
@@ -47,7 +41,13 @@ public sealed class RedisReconnectsTests
                 var now = Collect(app, metrics);
                 return Sum(now, RedisReconnects.Reconnects, ("gilmour.redis.connection_type", "interactive")) == 1
                     && Sum(now, RedisReconnects.Reconnects, ("gilmour.redis.connection_type", "subscription")) == 1;
-            }, TimeSpan.FromSeconds(20), () => "the restart is not counted as one interactive and one subscription reconnect");
+            }, TimeSpan.FromSeconds(20), () =>
+            {
+                var now = Collect(app, metrics);
+                return "the restart is not counted as one interactive and one subscription reconnect: " +
+                       $"interactive {Sum(now, RedisReconnects.Reconnects, ("gilmour.redis.connection_type", "interactive"))}, " +
+                       $"subscription {Sum(now, RedisReconnects.Reconnects, ("gilmour.redis.connection_type", "subscription"))}";
+            });
         }
         finally
         {
