@@ -11,12 +11,14 @@ var dispatcher = builder.AddProject<Projects.Gilmour_Dispatcher>("dispatcher")
     .WithHttpEndpoint()
     .WithHttpHealthCheck("/health")
     .WithRedis(redis)
+    .WithServiceRuntime()
     .WithSettings(builder.Configuration, AppHostSettings.DispatcherSection);
 
 builder.AddProject<Projects.Gilmour_HealthMonitor>("healthmonitor")
     .WithHttpEndpoint()
     .WithHttpHealthCheck("/health")
     .WithRedis(redis)
+    .WithServiceRuntime()
     .WithSettings(builder.Configuration, AppHostSettings.HealthMonitorSection);
 
 // Not proxied: the proxy calls a node back at the address its registration came from, so the control API must see
@@ -27,6 +29,7 @@ var controlApi = builder.AddProject<Projects.Gilmour_ControlApi>("controlapi")
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
     .WithRedis(redis)
+    .WithServiceRuntime()
     .WithSettings(builder.Configuration, AppHostSettings.ControlApiSection, AppHostSettings.PortKey);
 
 // The control API's URL reaches the node as services__controlapi__http__0. It also waits for a dispatcher: a

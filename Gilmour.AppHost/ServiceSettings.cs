@@ -22,4 +22,12 @@ public static class ServiceSettings
         }
         return resource;
     }
+
+    /// <summary>The runtime's environment every service runs with (<see cref="ServiceRuntime"/>).</summary>
+    public static IResourceBuilder<T> WithServiceRuntime<T>(this IResourceBuilder<T> resource)
+        where T : IResourceWithEnvironment
+    {
+        foreach (var (key, value) in ServiceRuntime.Environment) resource.WithEnvironment(key, value);
+        return resource;
+    }
 }

@@ -7,6 +7,9 @@ namespace Gilmour.Benchmarks;
 public sealed record BenchmarkOptions
 {
     public double Seconds { get; init; } = 5;
+
+    /// <summary>Warm-up per requester before anything is measured, at each of concurrency 16, 64 and 1.</summary>
+    public double WarmupSeconds { get; init; } = 5;
     public IReadOnlyList<int> Concurrency { get; init; } = [1, 16, 64, 256];
     public IReadOnlyList<int> Sizes { get; init; } = [100, 10_240, 1_048_576];
     public bool FullMatrix { get; init; }
@@ -39,6 +42,7 @@ public sealed record BenchmarkOptions
     public const string Usage = """
         usage: dotnet run -c Release --project tests/Gilmour.Benchmarks -- [options]
           --seconds N          measuring time per cell and requester (default 5)
+          --warmup N           warm-up per requester at concurrency 16, 64 and 1 before measuring (default 5)
           --concurrency LIST   concurrent clients, e.g. 1,16,64,256 (default)
           --sizes LIST         message sizes in bytes; given, every concurrency runs at every size
                                (default: 100 at every concurrency, 10240 and 1048576 at concurrency 16)
@@ -59,9 +63,10 @@ public sealed record BenchmarkOptions
             options = args[i] switch
             {
                 "--seconds" => options with { Seconds = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--warmup" => options with { WarmupSeconds = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--concurrency" => options with { Concurrency = List(Next()) },
                 "--sizes" => options with { Sizes = List(Next()), FullMatrix = true },
-                "--smoke" => options with { Seconds = 1, Concurrency = [1, 16], Sizes = [100], FullMatrix = true },
+                "--smoke" => options with { Seconds = 1, WarmupSeconds = 1, Concurrency = [1, 16], Sizes = [100], FullMatrix = true },
                 "--scale" => options with { Scale = true },
                 "--scale-nodes" => options with { ScaleNodes = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--log-level" => options with { ServiceLogLevel = Next() },

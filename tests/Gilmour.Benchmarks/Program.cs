@@ -23,13 +23,20 @@ await using var chain = await BenchmarkChain.StartAsync(options, options.ScaleSu
 await using var rss = new RssSampler(chain.ServiceProcesses);
 var cpu = chain.CpuWatched;
 
+var idleAtStart = chain.ServiceProcesses.ToDictionary(p => p.Key, p => RssSampler.ResidentBytes(p.Value));
+
 // Every requester warms up (tiered JIT and PGO in the services, connection pools, Redis buffers) before anything is
 // measured: with a one-second warm-up the first cell still paid the services' tier-1 recompilation.
 foreach (var warmup in chain.RoundTrips(new Payload(100)))
-    foreach (var concurrency in new[] { 16, 1 })
-        await LoadRun.RunAsync(warmup, concurrency, TimeSpan.FromSeconds(Math.Min(2, options.Seconds)));
-await Task.Delay(TimeSpan.FromSeconds(1));
-var idle = chain.ServiceProcesses.ToDictionary(p => p.Key, p => RssSampler.ResidentBytes(p.Value));
+    foreach (var concurrency in new[] { 16, 64, 1 })
+        await LoadRun.RunAsync(warmup, concurrency, TimeSpan.FromSeconds(options.WarmupSeconds));
+// A service is idle again a few seconds after its load stops: what it then holds is what it keeps between bursts.
+await Task.Delay(IdleAfterLoad);
+var idle = new Dictionary<string, IReadOnlyDictionary<string, long>>
+{
+    ["idle (registered, no load yet)"] = idleAtStart,
+    [$"idle {IdleAfterLoad.TotalSeconds:F0} s after the warm-up load"] = chain.ServiceProcesses.ToDictionary(p => p.Key, p => RssSampler.ResidentBytes(p.Value)),
+};
 
 var measurements = new List<Measurement>();
 foreach (var (concurrency, size) in options.Cells())
@@ -53,3 +60,8 @@ if (options.Scale)
     Console.WriteLine(await ScaleRun.RunAsync(chain, options, rss, cpu));
 }
 return measurements.Any(m => m.Completed == 0) ? 1 : 0;
+
+internal static partial class Program
+{
+    private static readonly TimeSpan IdleAfterLoad = TimeSpan.FromSeconds(5);
+}

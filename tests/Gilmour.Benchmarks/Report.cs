@@ -44,20 +44,22 @@ public static class Report
         return text.ToString();
     }
 
-    public static string Rss(IReadOnlyDictionary<string, long> idle, IReadOnlyList<Measurement> measurements)
+    /// <param name="idle">RSS by service, for each idle moment (its label)</param>
+    public static string Rss(IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> idle, IReadOnlyList<Measurement> measurements)
     {
         var text = new StringBuilder();
-        var services = idle.Keys.Order(StringComparer.Ordinal).ToList();
+        var services = idle.Values.First().Keys.Order(StringComparer.Ordinal).ToList();
         text.AppendLine($"| peak RSS MiB | {string.Join(" | ", services)} |");
         text.AppendLine($"|---|{string.Concat(services.Select(_ => "---:|"))}");
-        text.AppendLine($"| idle (registered, no load) | {string.Join(" | ", services.Select(s => Mib(idle[s])))} |");
+        foreach (var (moment, rss) in idle)
+            text.AppendLine($"| {moment} | {string.Join(" | ", services.Select(s => Mib(rss[s])))} |");
         foreach (var m in measurements.Where(m => m.Requester == "proxy"))
             text.AppendLine($"| c={m.Concurrency}, {Size(m.Size)} | {string.Join(" | ", services.Select(s => Mib(m.PeakRssBytes.GetValueOrDefault(s))))} |");
         return text.ToString();
     }
 
     /// <summary>The issue's acceptance figures, each with the measured value and whether it holds.</summary>
-    public static string Targets(IReadOnlyDictionary<string, long> idle, IReadOnlyList<Measurement> measurements)
+    public static string Targets(IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> idle, IReadOnlyList<Measurement> measurements)
     {
         var text = new StringBuilder();
         Measurement? Find(string requester, int concurrency) =>
@@ -83,8 +85,9 @@ public static class Report
             Check("c=64 100 B req/s vs go-pooled (b') [information]", p64.RequestsPerSecond / pooled64.RequestsPerSecond, 2.0, true, "x");
         if (Find("proxy", 1) is { } p1 && Find("go-pooled", 1) is { } pooled1)
             Check("c=1 100 B p50 vs go-pooled (b') [information]", p1.P50 / pooled1.P50, 2.0, false, "x");
-        foreach (var (service, bytes) in idle.OrderBy(p => p.Key, StringComparer.Ordinal))
-            Check($"{service} idle RSS", bytes / MiB, 150, false, " MiB");
+        foreach (var (moment, rss) in idle)
+            foreach (var (service, bytes) in rss.OrderBy(p => p.Key, StringComparer.Ordinal))
+                Check($"{service} RSS {moment}", bytes / MiB, 150, false, " MiB");
         foreach (var m in measurements.Where(m => m.Requester == "proxy" && m.Concurrency == 256))
             foreach (var (service, bytes) in m.PeakRssBytes.OrderBy(p => p.Key, StringComparer.Ordinal))
                 Check($"{service} peak RSS at c=256 {Size(m.Size)}", bytes / MiB, 300, false, " MiB");
