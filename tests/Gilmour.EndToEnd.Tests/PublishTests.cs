@@ -11,7 +11,7 @@ namespace Gilmour.EndToEnd.Tests;
 public sealed class PublishTests
 {
     [Fact]
-    public async Task The_manifest_azd_reads_describes_redis_the_three_services_and_the_python_node()
+    public async Task The_manifest_azd_reads_describes_redis_the_three_services_with_their_runtime_settings_and_the_python_node()
     {
         var output = Directory.CreateTempSubdirectory("gilmour-manifest-");
         try
@@ -31,6 +31,8 @@ public sealed class PublishTests
                 Assert.StartsWith("project.", project.GetProperty("type").GetString());
                 Assert.Equal("{redis.connectionString}", project.GetProperty("env").GetProperty("ConnectionStrings__redis").GetString());
                 Assert.True(project.GetProperty("bindings").TryGetProperty("http", out _), $"{service} has no http binding");
+                // A deployed service keeps the small GC budget its idle memory figures depend on.
+                Assert.Equal("0x400000", project.GetProperty("env").GetProperty("DOTNET_GCgen0size").GetString());
             }
             Assert.True(resources.GetProperty("controlapi").GetProperty("bindings").GetProperty("http").GetProperty("external").GetBoolean());
 
