@@ -50,12 +50,9 @@ public static class ControlApiHosting
         services.AddSingleton(sp => new NodeStatusCache(sp.GetRequiredService<NodeRegistry>(), sp.GetRequiredService<RegistryChanges>(),
             sp.GetRequiredService<IConnectionMultiplexer>(), TimeProvider.System));
         services.AddSingleton<Publisher>();
-        // The pre-check must not retry: ServiceDefaults gives every client a retrying handler, removed here.
-#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental; it is the documented way.
         services.AddHttpClient<NodeHealthCheck>()
-            .RemoveAllResilienceHandlers()
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false });
-#pragma warning restore EXTEXP0001
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false })
+            .AsNodeClient();
 
         services.AddFastEndpoints();
         services.AddApiDocument();

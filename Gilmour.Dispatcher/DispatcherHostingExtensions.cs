@@ -18,23 +18,20 @@ public static class DispatcherHostingExtensions
         builder.Services.AddOptions<HostOptions>()
             .Configure<IOptions<DispatcherOptions>>((host, dispatcher) => host.ShutdownTimeout = dispatcher.Value.Drain);
 
-#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental, yet it is the way to opt one client out of ConfigureHttpClientDefaults
+        // The subscription's timeout is the only deadline (the Responder's token), and a delivery is never retried.
         builder.Services.AddHttpClient(NodeDelivery.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 // Keep-alive connections to nodes are reused across deliveries; recycling them now and then picks
-                // up a node that moved. A node never sends the proxy elsewhere, nor shares cookies with others.
+                // up a node that moved. A node never sends the proxy elsewhere, nor shares cookies with others, and
+                // is called directly, never through an HTTP proxy the environment may name.
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                UseProxy = false,
                 AllowAutoRedirect = false,
                 UseCookies = false,
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            // Four log lines and two scopes per delivery say less than the delivery span and metrics already do.
-            .RemoveAllLoggers()
-            // The subscription's timeout is the only deadline (the Responder's token), and a delivery is never
-            // retried: the node would run it twice.
-            .RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
+            .AsNodeClient();
 
         builder.Services.AddSingleton<NodeRegistry>();
         builder.Services.AddSingleton<RegistryChanges>();

@@ -19,10 +19,9 @@ public static class HealthMonitorHostingExtensions
             .ValidateOnStart();
 
         // The probe timeout is applied per call (HealthProbe), so the client itself has none.
-#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is marked experimental, yet it is the way to opt one client out of ConfigureHttpClientDefaults
         builder.Services.AddHttpClient(ProbeClient, http => http.Timeout = Timeout.InfiniteTimeSpan)
-            .RemoveAllResilienceHandlers();
-#pragma warning restore EXTEXP0001
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false })
+            .AsNodeClient();
 
         builder.Services.AddSingleton<NodeRegistry>();
         builder.Services.AddSingleton<HealthProbe>();
