@@ -37,6 +37,10 @@ public sealed class BadInputTests(BadInputFixture proxy) : IClassFixture<BadInpu
         { "invalid UTF-8 in a field", "POST", "/nodes", """{"port":{nodePort},"health_check":"/h<FF>"}""", 400 },
         { "invalid UTF-8 in the message", "POST", "/signal/{node}", """{"topic":"t","message":{"k":"<FF>"}}""", 400 },
         { "invalid UTF-8 in a composition", "POST", "/request/{node}", """{"composition":{"pipe":[{"topic":"<FF>"}]}}""", 400 },
+        // Valid UTF-8 text whose escapes name half a surrogate pair: no UTF-8 can carry it to Redis or a peer.
+        { "lone surrogate escape in a request message", "POST", "/request/{node}", """{"topic":"t","message":{"k":"a\ud800b"}}""", 400 },
+        { "lone surrogate escape in a signal message key", "POST", "/signal/{node}", """{"topic":"t","message":{"\udc00":1}}""", 400 },
+        { "reversed surrogate escapes in a message", "POST", "/signal/{node}", """{"topic":"t","message":["\udc00\ud800"]}""", 400 },
         // 400: missing or empty topic or path, wildcard service, missing group
         { "slot without topic", "POST", "/nodes/{node}/slots", """{"path":"/p"}""", 400 },
         { "service with empty topic", "POST", "/nodes/{node}/services", """{"topic":"","group":"g","path":"/p"}""", 400 },
