@@ -9,7 +9,7 @@ public static class ServiceRuntime
     /// <summary>
     /// The GC's young-generation budget, 4 MiB. Left to itself the workstation GC grows it to tens of MiB under
     /// load and keeps that memory resident once the load stops (benchmark: ControlApi 207 MiB, Dispatcher 177 MiB
-    /// idle after a burst; 132 and 110 with this). A service's per-message garbage dies young, so a small budget
+    /// idle after a burst; 132–145 and 104–111 with this). A service's per-message garbage dies young, so a small budget
     /// costs no throughput. Only the environment can set it: the runtime reads no runtimeconfig.json key for it.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> Environment = new Dictionary<string, string>
