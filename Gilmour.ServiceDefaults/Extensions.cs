@@ -36,6 +36,12 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        builder.Services.AddOptions<IdleMemoryTrimOptions>()
+            .BindConfiguration(IdleMemoryTrimOptions.Section)
+            .Validate(o => o.IdleSeconds >= 0, $"{IdleMemoryTrimOptions.Section}:IdleSeconds may not be negative")
+            .Validate(o => o.MinimumSlackMiB >= 0, $"{IdleMemoryTrimOptions.Section}:MinimumSlackMiB may not be negative")
+            .ValidateOnStart();
+        builder.Services.AddHostedService<IdleMemoryTrim>();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>

@@ -48,6 +48,11 @@ foreach (var (concurrency, size) in options.Cells())
             + $"p50 {measurement.P50,7:F2} ms  p99 {measurement.P99,7:F2} ms  errors {measurement.Errors}");
 }
 
+// The services give back what a burst left once they have been idle a while (IdleMemoryTrim, 10 s by default).
+await Task.Delay(IdleAfterCells);
+idle[$"idle {IdleAfterCells.TotalSeconds:F0} s after the last cell"] =
+    chain.ServiceProcesses.ToDictionary(p => p.Key, p => RssSampler.ResidentBytes(p.Value));
+
 Console.WriteLine();
 Console.WriteLine(Report.Cells(measurements));
 Console.WriteLine(Report.Cpu(cpu.Keys, measurements));
@@ -64,4 +69,5 @@ return measurements.Any(m => m.Completed == 0) ? 1 : 0;
 internal static partial class Program
 {
     private static readonly TimeSpan IdleAfterLoad = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan IdleAfterCells = TimeSpan.FromSeconds(25);
 }

@@ -85,9 +85,11 @@ public static class Report
             Check("c=64 100 B req/s vs go-pooled (b') [information]", p64.RequestsPerSecond / pooled64.RequestsPerSecond, 2.0, true, "x");
         if (Find("proxy", 1) is { } p1 && Find("go-pooled", 1) is { } pooled1)
             Check("c=1 100 B p50 vs go-pooled (b') [information]", p1.P50 / pooled1.P50, 2.0, false, "x");
+        // After the last cell (1 MB messages in the standard table) the figure is for information: the target is
+        // about an idle service, not one that just moved a gigabyte.
         foreach (var (moment, rss) in idle)
             foreach (var (service, bytes) in rss.OrderBy(p => p.Key, StringComparer.Ordinal))
-                Check($"{service} RSS {moment}", bytes / MiB, 150, false, " MiB");
+                Check($"{service} RSS {moment}{(moment.Contains("last cell", StringComparison.Ordinal) ? " [information]" : "")}", bytes / MiB, 150, false, " MiB");
         foreach (var m in measurements.Where(m => m.Requester == "proxy" && m.Concurrency == 256))
             foreach (var (service, bytes) in m.PeakRssBytes.OrderBy(p => p.Key, StringComparer.Ordinal))
                 Check($"{service} peak RSS at c=256 {Size(m.Size)}", bytes / MiB, 300, false, " MiB");
