@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Gilmour.Testing;
 
 namespace Gilmour.Benchmarks;
 
@@ -25,17 +26,7 @@ public sealed class RssSampler : IAsyncDisposable
     public IReadOnlyDictionary<string, long> Peaks() => new Dictionary<string, long>(_peaks);
 
     /// <summary>Resident set size now, in bytes (0 when the process is gone).</summary>
-    public static long ResidentBytes(int processId)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{processId}/status"))
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException) { }
-        return 0;
-    }
+    public static long ResidentBytes(int processId) => ResidentMemory.Of(processId);
 
     private async Task SampleAsync()
     {

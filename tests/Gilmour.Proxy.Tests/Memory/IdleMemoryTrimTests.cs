@@ -46,11 +46,5 @@ public sealed class IdleMemoryTrimTests
         Assert.All(services, service => Assert.Contains("gave back memory a burst left", service.Output));
     }
 
-    private static long Resident(int processId)
-    {
-        foreach (var line in File.ReadLines($"/proc/{processId}/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        throw new InvalidOperationException($"no VmRSS for process {processId}");
-    }
+    private static long Resident(int processId) => ResidentMemory.Of(processId);
 }
