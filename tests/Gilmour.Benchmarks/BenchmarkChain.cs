@@ -128,8 +128,8 @@ public sealed class BenchmarkChain : IAsyncDisposable
     [
         new ProxyRoundTrip(Http, NodeId, ProxyTopic, payload),
         new FloorRoundTrip(FloorRequester, BaselineTopic, payload),
-        new GoStyleRoundTrip(GoStyleRedis, BaselineTopic, payload),
-        new GoPooledRoundTrip(GoPool, GoStyleRedis, BaselineTopic, payload),
+        new GoStyleRoundTrip("go-style (b)", new MultiplexedCommands(GoStyleRedis), GoStyleRedis, BaselineTopic, payload),
+        new GoStyleRoundTrip("go-pooled (b')", GoPool, GoStyleRedis, BaselineTopic, payload),
     ];
 
     public async ValueTask DisposeAsync()

@@ -4,25 +4,28 @@ using StackExchange.Redis;
 namespace Gilmour.Benchmarks;
 
 /// <summary>
-/// Baseline (b), the Go library's way (gilmour-e-go v5): per request PUBSUB NUMSUB, SUBSCRIBE
-/// gilmour.response.&lt;uuid&gt; on the subscriber connection, PUBLISH, wait for the reply, UNSUBSCRIBE.
+/// The Go library's way (gilmour-e-go v5): per request PUBSUB NUMSUB, SUBSCRIBE gilmour.response.&lt;uuid&gt; on the
+/// shared pub/sub connection, PUBLISH, wait for the reply, UNSUBSCRIBE. Baseline (b) sends the commands on a
+/// multiplexer (<see cref="MultiplexedCommands"/>); (b') sends each on a pooled connection of its own as redigo does
+/// (<see cref="RedigoPool"/>, gilmour-e-go backends/redis.go), without the pipelining of concurrent requests'
+/// commands that makes (b) faster than Go.
 /// </summary>
 /// <remarks>
-/// StackExchange.Redis keeps subscriptions on a connection of their own and commands on another, which is Go's
-/// dedicated pub/sub connection beside its command pool. Its pipelining makes this, if anything, faster than Go.
+/// StackExchange.Redis keeps subscriptions on a connection of their own beside the commands', which is Go's
+/// dedicated pub/sub connection beside its command pool.
 /// </remarks>
-public sealed class GoStyleRoundTrip(IConnectionMultiplexer redis, string topic, Payload payload) : IRoundTrip
+public sealed class GoStyleRoundTrip(string name, ICommandConnections commands, IConnectionMultiplexer pubsub, string topic, Payload payload)
+    : IRoundTrip
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
-    private readonly IDatabase _database = redis.GetDatabase();
-    private readonly ISubscriber _subscriber = redis.GetSubscriber();
+    private readonly ISubscriber _subscriber = pubsub.GetSubscriber();
     private readonly string _channel = Channels.Request(topic);
 
-    public string Name => "go-style (b)";
+    public string Name => name;
 
     public async Task<bool> SendAsync(CancellationToken cancellationToken)
     {
-        var numsub = (RedisResult[])(await _database.ExecuteAsync("PUBSUB", "NUMSUB", _channel))!;
+        var numsub = (RedisResult[])(await commands.DoAsync(db => db.ExecuteAsync("PUBSUB", "NUMSUB", _channel)))!;
         if ((long)numsub[1] == 0) return false;
 
         var sender = Guid.NewGuid().ToString();
@@ -31,8 +34,8 @@ public sealed class GoStyleRoundTrip(IConnectionMultiplexer redis, string topic,
         await _subscriber.SubscribeAsync(replies, (_, value) => reply.TrySetResult(value));
         try
         {
-            await _database.PublishAsync(RedisChannel.Literal(_channel),
-                MessageCodec.Encode(new Message(payload.Data, Codes.Ok, sender)));
+            var message = MessageCodec.Encode(new Message(payload.Data, Codes.Ok, sender));
+            await commands.DoAsync(db => db.PublishAsync(RedisChannel.Literal(_channel), message));
             var answer = await reply.Task.WaitAsync(Timeout, cancellationToken);
             return MessageCodec.Decode(((ReadOnlyMemory<byte>)answer).Span).Code == Codes.Ok;
         }

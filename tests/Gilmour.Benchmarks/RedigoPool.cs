@@ -8,7 +8,7 @@ namespace Gilmour.Benchmarks;
 /// own for its round trip and gives it back, so commands of concurrent requests are never pipelined together on one
 /// socket, unlike a StackExchange.Redis multiplexer. Grows to as many connections as requests run at once.
 /// </summary>
-public sealed class RedigoPool(int port) : IAsyncDisposable
+public sealed class RedigoPool(int port) : ICommandConnections, IAsyncDisposable
 {
     private readonly ConcurrentBag<IDatabase> _idle = [];
     private readonly ConcurrentBag<ConnectionMultiplexer> _all = [];
