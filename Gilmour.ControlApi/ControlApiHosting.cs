@@ -8,6 +8,7 @@ using Gilmour.ControlApi.Publishing;
 using Gilmour.ControlApi.Security;
 using Gilmour.Registry;
 using Gilmour.Requests;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -29,8 +30,12 @@ public static class ControlApiHosting
             .Validate(o => o.HealthCheckTimeoutSeconds > 0, "HealthCheckTimeoutSeconds must be positive")
             .Validate(o => o.SubscriptionReadyTimeoutSeconds > 0, "SubscriptionReadyTimeoutSeconds must be positive")
             .Validate(o => o.ShutdownDrainSeconds >= 0, "ShutdownDrainSeconds may not be negative")
-            .Validate(o => o.AllowedNodeHosts.All(CallbackHost.IsWellFormed), "AllowedNodeHosts holds something that is not a host")
             .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ControlApiOptions>, NetworkSettingsValidation>();
+        // ASPNETCORE_FORWARDEDHEADERS_ENABLED (Aspire's publish output sets it) makes ASP.NET Core take X-Forwarded-For
+        // from any peer as the client's address. ClientAddress decides that here, believing TrustedProxies only, and
+        // reads the headers as the client's proxy sent them: the framework's version is switched off.
+        services.PostConfigure<ForwardedHeadersOptions>(forwarded => forwarded.ForwardedHeaders = ForwardedHeaders.None);
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ControlApiOptions>>((kestrel, options) =>
             kestrel.Limits.MaxRequestBodySize = options.Value.MaxBodyBytes);
 
@@ -45,7 +50,10 @@ public static class ControlApiHosting
         services.AddOptions<HostOptions>().Configure<IOptions<ControlApiOptions>>((host, api) =>
             host.ShutdownTimeout = api.Value.ShutdownDrain + api.Value.MaxRequestTimeout);
         services.AddSingleton<RegisteredNodes>();
+        services.AddSingleton<ClientAddress>();
         services.AddSingleton<CallbackHost>();
+        services.AddSingleton<AdminKey>();
+        services.AddSingleton<NodeCredentials>();
         services.AddSingleton(sp => new RegistryChanges(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetService<ILogger<RegistryChanges>>()));
         services.AddSingleton(sp => new NodeStatusCache(sp.GetRequiredService<NodeRegistry>(), sp.GetRequiredService<RegistryChanges>(),
             sp.GetRequiredService<IConnectionMultiplexer>(), TimeProvider.System));
@@ -60,7 +68,7 @@ public static class ControlApiHosting
     }
 
     /// <summary>
-    /// The pipeline: failures to <c>{status}</c> answers, empty 404/405 answers as JSON, the API key, the body
+    /// The pipeline: failures to <c>{status}</c> answers, empty 404/405 answers as JSON, the credentials, the body
     /// guard, then the endpoints.
     /// </summary>
     public static WebApplication UseControlApi(this WebApplication app)
@@ -74,7 +82,7 @@ public static class ControlApiHosting
         app.UseMiddleware<ErrorAnswers>();
         app.UseStatusCodePages(context => ErrorAnswers.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode,
             DescribeStatus(context.HttpContext)));
-        app.UseMiddleware<ApiKeyCheck>();
+        app.UseMiddleware<AccessCheck>();
         app.UseMiddleware<BodyGuard>();
         app.UseFastEndpoints(config =>
         {

@@ -14,14 +14,28 @@ public sealed record ControlApiOptions
     /// <summary>Largest request body accepted (Kestrel's MaxRequestBodySize); larger bodies get 413.</summary>
     public long MaxBodyBytes { get; init; } = 1_048_576;
 
-    /// <summary>When set, every route except /health and /alive requires header X-Api-Key with this value.</summary>
+    /// <summary>
+    /// The admin key. Set, the API is secured: every route except /health, /alive and the API documentation requires
+    /// header X-Api-Key with this value, and the routes of one node also open with that node's token.
+    /// </summary>
     public string? ApiKey { get; init; }
 
     /// <summary>
-    /// Hosts a registration may name in its explicit <c>host</c> field. Empty: the callback host is always the
-    /// registering client's own address, so the proxy never calls an address a client merely names (SSRF).
+    /// Hosts a registration may name in its explicit <c>host</c> field: names (matched as written), IP addresses and
+    /// CIDR ranges. Empty: the callback host is always the registering client's own address, so the proxy never calls
+    /// an address a client merely names (SSRF).
     /// </summary>
     public string[] AllowedNodeHosts { get; init; } = [];
+
+    /// <summary>
+    /// Addresses and CIDR ranges of the reverse proxies in front of the API. Only a request whose TCP peer is one of
+    /// them is taken to come from the address that proxy appended to <see cref="ForwardedHeader"/>; from any other
+    /// peer the forwarding headers are ignored. Empty: the peer is always the client.
+    /// </summary>
+    public string[] TrustedProxies { get; init; } = [];
+
+    /// <summary>The header the trusted proxies append the client's address to: <c>X-Forwarded-For</c> or <c>Forwarded</c>.</summary>
+    public string ForwardedHeader { get; init; } = "X-Forwarded-For";
 
     /// <summary>How long the health pre-check of a registering or re-activated node may take.</summary>
     public double HealthCheckTimeoutSeconds { get; init; } = 5;

@@ -16,6 +16,8 @@ public static class HealthMonitorHostingExtensions
             .Validate(o => o.ProbeTimeoutSeconds > 0 && o.ProbeTimeoutSeconds < o.IntervalSeconds,
                 $"{HealthMonitorOptions.Section}:ProbeTimeoutSeconds must be greater than 0 and less than IntervalSeconds")
             .Validate(o => o.FailureThreshold >= 1, $"{HealthMonitorOptions.Section}:FailureThreshold must be at least 1")
+            .Validate(o => o.DirtyNodeTtlSeconds >= 0 && double.IsFinite(o.DirtyNodeTtlSeconds),
+                $"{HealthMonitorOptions.Section}:DirtyNodeTtlSeconds may not be negative (0 keeps dirty nodes forever)")
             .ValidateOnStart();
 
         // The probe timeout is applied per call (HealthProbe), so the client itself has none.
@@ -25,6 +27,7 @@ public static class HealthMonitorHostingExtensions
 
         builder.Services.AddSingleton<NodeRegistry>();
         builder.Services.AddSingleton<HealthProbe>();
+        builder.Services.AddSingleton<DirtyNodeExpiry>();
         builder.Services.AddSingleton<HealthMonitorLease>();
         builder.Services.AddSingleton<HealthTelemetry>();
         builder.Services.AddHostedService<HealthMonitorLeaseRenewal>();

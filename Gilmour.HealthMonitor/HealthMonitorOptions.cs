@@ -14,7 +14,15 @@ public sealed record HealthMonitorOptions
     /// <summary>Consecutive failed probes (non-2xx or timeout) that turn an ok node unavailable.</summary>
     public int FailureThreshold { get; init; } = 1;
 
+    /// <summary>
+    /// A node dirty (nothing listens on its port) for longer than this is removed, as DELETE /nodes/{id} removes it.
+    /// 0 keeps dirty nodes forever.
+    /// </summary>
+    public double DirtyNodeTtlSeconds { get; init; } = 3600;
+
     public TimeSpan Interval => TimeSpan.FromSeconds(IntervalSeconds);
+
+    public TimeSpan DirtyNodeTtl => TimeSpan.FromSeconds(DirtyNodeTtlSeconds);
 
     public TimeSpan ProbeTimeout => TimeSpan.FromSeconds(ProbeTimeoutSeconds);
 

@@ -6,11 +6,12 @@ namespace Gilmour.HealthMonitor;
 /// <summary>
 /// Every interval, while this replica holds the lease (<see cref="HealthMonitorLeaseRenewal"/> keeps it): probe every
 /// node that is not dirty, concurrently, and write the status changes to the registry (which announces them, so the
-/// Dispatcher reacts at once).
+/// Dispatcher reacts at once); remove the nodes dirty for too long (<see cref="DirtyNodeExpiry"/>).
 /// </summary>
 public sealed partial class HealthProbeLoop(
     NodeRegistry registry,
     HealthProbe probe,
+    DirtyNodeExpiry expiry,
     HealthMonitorLease lease,
     HealthTelemetry telemetry,
     IOptions<HealthMonitorOptions> options,
@@ -20,6 +21,7 @@ public sealed partial class HealthProbeLoop(
 
     private readonly NodeRegistry _registry = registry;
     private readonly HealthProbe _probe = probe;
+    private readonly DirtyNodeExpiry _expiry = expiry;
     private readonly HealthMonitorLease _lease = lease;
     private readonly HealthTelemetry _telemetry = telemetry;
     private readonly HealthMonitorOptions _options = options.Value;
@@ -63,7 +65,11 @@ public sealed partial class HealthProbeLoop(
             var probes = new List<Task>(nodes.Count);
             foreach (var node in nodes)
             {
-                if (node.Status == NodeStatus.Dirty) continue;
+                if (node.Status == NodeStatus.Dirty)
+                {
+                    probes.Add(_expiry.ExpireAsync(node));
+                    continue;
+                }
                 probed.Add(node.Id);
                 probes.Add(ProbeAsync(node, stoppingToken));
             }

@@ -25,7 +25,9 @@ public static class ApiDocument
             settings.Version = "v1";
             settings.Description = "Register nodes, manage their slots and services, and publish Gilmour requests and signals " +
                 "on their behalf. Every error answer is {\"status\": \"<message>\"}. When Gilmour:ControlApi:ApiKey is set, every " +
-                "route but /health, /alive and this documentation requires the X-Api-Key header (401 otherwise).";
+                "route but /health, /alive and this documentation requires the X-Api-Key header (401 otherwise), and a route " +
+                "with {id} also opens with that node's token (Authorization: Bearer <the token POST /nodes answered>; 403 " +
+                "for another node's token).";
         };
     });
 

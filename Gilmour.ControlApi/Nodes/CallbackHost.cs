@@ -1,29 +1,42 @@
 using Gilmour.ControlApi.Errors;
+using Gilmour.ControlApi.Security;
 using Microsoft.Extensions.Options;
 
 namespace Gilmour.ControlApi.Nodes;
 
 /// <summary>
-/// Decides where the proxy calls a registering node: the address the registration came from, or an explicit
-/// <c>host</c> only when the operator allow-listed it. Calling whatever address a client names would make the
-/// proxy an open relay into the network it sits in (SSRF).
+/// Decides where the proxy calls a registering node: the address the registration came from
+/// (<see cref="ClientAddress"/>), or an explicit <c>host</c> only when the operator allow-listed it by name, address
+/// or CIDR range. Calling whatever address a client names would make the proxy an open relay into the network it
+/// sits in (SSRF).
 /// </summary>
-public sealed class CallbackHost(IOptions<ControlApiOptions> options)
+/// <remarks>
+/// A name is allowed only as written in the list: a name whose address lies in an allowed range is not, since what
+/// it resolves to may change after the check.
+/// </remarks>
+public sealed class CallbackHost(IOptions<ControlApiOptions> options, ClientAddress clientAddress)
 {
-    private readonly HashSet<string> _allowed = new(options.Value.AllowedNodeHosts, StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _names = new(
+        options.Value.AllowedNodeHosts.Where(entry => !AddressRanges.TryParse(entry, out _)).Select(entry => entry.Trim()),
+        StringComparer.OrdinalIgnoreCase);
+    private readonly AddressRanges _ranges = AddressRanges.Of(options.Value.AllowedNodeHosts);
 
+    /// <exception cref="HostNotAllowed">the explicit host is not allow-listed.</exception>
+    /// <exception cref="InvalidInput">the client's own address cannot be told.</exception>
     public string Resolve(HttpContext context, string? explicitHost)
     {
-        if (!string.IsNullOrEmpty(explicitHost))
-            return _allowed.Contains(explicitHost) ? explicitHost : throw new HostNotAllowed(explicitHost);
-
-        var remote = context.Connection.RemoteIpAddress
-            ?? throw new InvalidInput("the registering client's address is unknown; cannot call the node back");
-        // A dual-stack socket reports an IPv4 client as ::ffff:a.b.c.d; the node listens on a.b.c.d.
-        return (remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote).ToString();
+        if (string.IsNullOrEmpty(explicitHost)) return clientAddress.Of(context).ToString();
+        if (IpAddresses.TryParse(explicitHost, out var address))
+            return _ranges.Contains(address) ? address.ToString() : throw new HostNotAllowed(explicitHost);
+        return _names.Contains(explicitHost) ? explicitHost : throw new HostNotAllowed(explicitHost);
     }
 
     public static bool IsWellFormed(string host) =>
         Uri.CheckHostName(host) is UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6
         && !host.Contains('%');
+
+    /// <summary>A host name, an IP address or a CIDR range.</summary>
+    public static bool IsAllowListEntry(string? entry) =>
+        !string.IsNullOrWhiteSpace(entry)
+        && (AddressRanges.TryParse(entry, out _) || (!entry.Contains('/') && IsWellFormed(entry.Trim())));
 }

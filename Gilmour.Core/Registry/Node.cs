@@ -9,6 +9,14 @@ namespace Gilmour.Registry;
 /// <param name="Ident">The Gilmour health ident under which this node appears to health tools.</param>
 /// <param name="Revision">Incremented on every change; dispatchers acknowledge the revision they applied.</param>
 /// <param name="MaxConcurrency">Cap on concurrent deliveries to this node; null means no cap.</param>
+/// <param name="TokenHash">
+/// SHA-256 (lowercase hex) of the node's credential, issued once at registration; the credential itself is never
+/// stored. Null for nodes stored before credentials existed: only the operator's key manages those.
+/// </param>
+/// <param name="StatusSince">
+/// When <paramref name="Status"/> was last set; <see cref="NodeRegistry.UpdateAsync"/> stamps it on every status change.
+/// Null for nodes stored before it existed.
+/// </param>
 public sealed record Node(
     string Id,
     string Host,
@@ -20,7 +28,9 @@ public sealed record Node(
     string Ident,
     long Revision,
     DateTimeOffset RegisteredAt,
-    int? MaxConcurrency = null)
+    int? MaxConcurrency = null,
+    string? TokenHash = null,
+    DateTimeOffset? StatusSince = null)
 {
     public const string DefaultHealthCheck = "/health";
 

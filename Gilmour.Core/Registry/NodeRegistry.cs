@@ -14,7 +14,8 @@ namespace Gilmour.Registry;
 /// The announcement is a PUBLISH inside the same MULTI/EXEC as the write: a committed write is always announced
 /// (no window where a crash between commit and publish loses it) and never announced before it is readable.
 /// </remarks>
-public sealed class NodeRegistry(IConnectionMultiplexer redis)
+/// <param name="time">The clock that stamps <see cref="Node.StatusSince"/>; the system clock when null.</param>
+public sealed class NodeRegistry(IConnectionMultiplexer redis, TimeProvider? time = null)
 {
     /// <summary>How often an update or removal re-reads and retries after losing the race to another writer.</summary>
     public const int MaxAttempts = 50;
@@ -25,6 +26,7 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis)
     private static readonly RedisChannel Changes = RedisChannel.Literal(RegistryKeys.ChangesChannel);
 
     private readonly IConnectionMultiplexer _redis = redis;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     private IDatabase Database => _redis.GetDatabase();
 
@@ -93,6 +95,7 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis)
         _ = transaction.StringSetAsync(key, Encode(stored));
         _ = transaction.SetAddAsync(RegistryKeys.NodeIndex, stored.Id);
         _ = transaction.HashSetAsync(Channels.KnownHostHealth, stored.Ident, IdentAlive);
+        if (stored.TokenHash is { } tokenHash) _ = transaction.HashSetAsync(RegistryKeys.TokenIndex, tokenHash, stored.Id);
         _ = transaction.PublishAsync(Changes, Announcement(stored.Id, RegistryChange.Added, stored.Revision));
         return await transaction.ExecuteAsync();
     }
@@ -103,7 +106,9 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis)
     /// </summary>
     /// <remarks>
     /// <paramref name="change"/> may run several times (once per attempt) and must only compute. The revision it
-    /// sets is ignored (the registry sets the old one + 1); it may not change the id or the health ident.
+    /// sets is ignored (the registry sets the old one + 1); it may not change the id, the health ident or the token
+    /// hash. A change of status stamps <see cref="Node.StatusSince"/> with the current time, unless the change set
+    /// that itself.
     /// </remarks>
     /// <exception cref="RegistryConflictException">lost the race <see cref="MaxAttempts"/> times.</exception>
     /// <exception cref="ArgumentException">the changed node breaks one of the <see cref="NodeRules"/>.</exception>
@@ -120,9 +125,11 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis)
             var current = Decode(id, old);
             var proposed = change(current);
             if (proposed is null) return current;
-            if (proposed.Id != current.Id || proposed.Ident != current.Ident)
-                throw new InvalidOperationException($"node {id}: an update may not change the node's id or health ident");
+            if (proposed.Id != current.Id || proposed.Ident != current.Ident || proposed.TokenHash != current.TokenHash)
+                throw new InvalidOperationException($"node {id}: an update may not change the node's id, health ident or token");
             var updated = proposed with { Revision = current.Revision + 1 };
+            if (updated.Status != current.Status && updated.StatusSince == current.StatusSince)
+                updated = updated with { StatusSince = _time.GetUtcNow() };
             NodeRules.Ensure(updated);
 
             var transaction = database.CreateTransaction();
@@ -132,17 +139,26 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis)
             // someone removed them by hand (health tools would otherwise lose the node).
             _ = transaction.SetAddAsync(RegistryKeys.NodeIndex, id);
             _ = transaction.HashSetAsync(Channels.KnownHostHealth, updated.Ident, IdentAlive);
+            if (updated.TokenHash is { } tokenHash) _ = transaction.HashSetAsync(RegistryKeys.TokenIndex, tokenHash, id);
             _ = transaction.PublishAsync(Changes, Announcement(id, RegistryChange.Changed, updated.Revision));
             if (await transaction.ExecuteAsync()) return updated;
             await BackOffAsync(id, attempt);
         }
     }
 
-    /// <summary>Removes the node and its health ident; returns what was removed, or null when unknown.</summary>
+    /// <summary>Removes the node, its health ident and its token; returns what was removed, or null when unknown.</summary>
     /// <exception cref="RegistryConflictException">lost the race <see cref="MaxAttempts"/> times.</exception>
-    public async Task<Node?> RemoveAsync(string id)
+    public Task<Node?> RemoveAsync(string id) => RemoveIfAsync(id, static _ => true);
+
+    /// <summary>
+    /// Removes the node as <see cref="RemoveAsync"/> does, but only while <paramref name="condition"/> holds for it as
+    /// stored (checked atomically with the removal); returns what was removed, or null when unknown or kept.
+    /// </summary>
+    /// <exception cref="RegistryConflictException">lost the race <see cref="MaxAttempts"/> times.</exception>
+    public async Task<Node?> RemoveIfAsync(string id, Func<Node, bool> condition)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentNullException.ThrowIfNull(condition);
         var database = Database;
         var key = RegistryKeys.Node(id);
         for (var attempt = 1; ; attempt++)
@@ -150,6 +166,7 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis)
             var old = await database.StringGetAsync(key);
             if (old.IsNull) return null;
             var removed = Decode(id, old);
+            if (!condition(removed)) return null;
 
             // Conditioned on the value read, so the ident deleted is the one of the node deleted.
             var transaction = database.CreateTransaction();
@@ -157,10 +174,19 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis)
             _ = transaction.KeyDeleteAsync(key);
             _ = transaction.SetRemoveAsync(RegistryKeys.NodeIndex, id);
             _ = transaction.HashDeleteAsync(Channels.KnownHostHealth, removed.Ident);
+            if (removed.TokenHash is { } tokenHash) _ = transaction.HashDeleteAsync(RegistryKeys.TokenIndex, tokenHash);
             _ = transaction.PublishAsync(Changes, Announcement(id, RegistryChange.Removed, removed.Revision));
             if (await transaction.ExecuteAsync()) return removed;
             await BackOffAsync(id, attempt);
         }
+    }
+
+    /// <summary>The id of the node whose <see cref="Node.TokenHash"/> this is, or null when no node has it.</summary>
+    public async Task<string?> TokenOwnerAsync(string tokenHash)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(tokenHash);
+        var owner = await Database.HashGetAsync(RegistryKeys.TokenIndex, tokenHash);
+        return owner.IsNullOrEmpty ? null : owner.ToString();
     }
 
     /// <summary>A short random pause, so writers that collided do not collide again in lockstep.</summary>

@@ -11,6 +11,12 @@ public static class RegistryKeys
     /// <summary>String key holding one node's JSON (<see cref="Node"/>).</summary>
     public static string Node(string id) => "gilmour.proxy.node." + id;
 
+    /// <summary>
+    /// Hash from each node's <see cref="Registry.Node.TokenHash"/> to its id, written in the same transaction as the
+    /// node: tells a credential of some other node from one of no node at all.
+    /// </summary>
+    public const string TokenIndex = "gilmour.proxy.tokens";
+
     /// <summary>Every committed registry write is announced here (<see cref="RegistryChange"/>).</summary>
     public const string ChangesChannel = "gilmour.proxy.registry";
 

@@ -31,5 +31,8 @@ public sealed class SubscriptionInput : ISubscriptionFields
     public int? Timeout { get; init; }
 }
 
-/// <summary><c>{id, status}</c>: the id the node uses for every later call.</summary>
-public sealed record RegisterNodeResponse(string Id, string Status);
+/// <summary>
+/// <c>{id, status, token}</c>: the id the node uses for every later call, and its credential for them
+/// (<c>Authorization: Bearer &lt;token&gt;</c>), shown only here.
+/// </summary>
+public sealed record RegisterNodeResponse(string Id, string Status, string Token);
