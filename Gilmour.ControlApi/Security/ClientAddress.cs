@@ -43,6 +43,22 @@ public sealed class ClientAddress(IOptions<ControlApiOptions> options)
     }
 
     /// <summary>The connection's own remote address, whatever middleware made of RemoteIpAddress.</summary>
-    public static IPAddress? PeerOf(HttpContext context) =>
-        context.Features.Get<IConnectionEndPointFeature>()?.RemoteEndPoint is IPEndPoint peer ? IpAddresses.Normalize(peer.Address) : null;
+    /// <remarks>
+    /// Kestrel's socket transport offers the socket itself; a transport that does not may offer its endpoints.
+    /// </remarks>
+    public static IPAddress? PeerOf(HttpContext context)
+    {
+        EndPoint? remote;
+        try
+        {
+            remote = context.Features.Get<IConnectionSocketFeature>()?.Socket.RemoteEndPoint
+                ?? context.Features.Get<IConnectionEndPointFeature>()?.RemoteEndPoint;
+        }
+        catch (ObjectDisposedException)
+        {
+            // The client is gone already.
+            return null;
+        }
+        return remote is IPEndPoint peer ? IpAddresses.Normalize(peer.Address) : null;
+    }
 }
