@@ -15,7 +15,8 @@ public sealed record Delivery(string Path, JsonElement Body, IReadOnlyDictionary
 public sealed record NodeAnswer(int Status, string? Body, string ContentType = "application/json");
 
 /// <summary>
-/// A real HTTP node on 127.0.0.1 (Kestrel), the kind of program that registers with the proxy. Its health path
+/// A real HTTP node on a loopback address (Kestrel; 127.0.0.1 unless told another), the kind of program that
+/// registers with the proxy. Its health path
 /// answers <see cref="HealthStatus"/>; every other path records the delivery and answers with the handler set
 /// for it (default: 200 echoing the delivery's data). Stopping it makes its port refuse connections.
 /// </summary>
@@ -27,6 +28,7 @@ public sealed class TestNode : IAsyncDisposable
     private WebApplication? _app;
 
     public int Port { get; }
+    public IPAddress Address { get; }
     public string HealthPath { get; }
 
     /// <summary>Status the health path answers; change it to make the node unhealthy.</summary>
@@ -49,15 +51,17 @@ public sealed class TestNode : IAsyncDisposable
 
     public IReadOnlyCollection<Delivery> Deliveries => _deliveries.ToArray();
 
-    private TestNode(int port, string healthPath)
+    private TestNode(int port, IPAddress address, string healthPath)
     {
         Port = port;
+        Address = address;
         HealthPath = healthPath;
     }
 
-    public static async Task<TestNode> StartAsync(string healthPath = "/health", int port = 0)
+    /// <param name="address">Where to listen, for example 127.0.0.2 for a node that is not where the proxy is.</param>
+    public static async Task<TestNode> StartAsync(string healthPath = "/health", int port = 0, IPAddress? address = null)
     {
-        var node = new TestNode(port == 0 ? FreePort.Next() : port, healthPath);
+        var node = new TestNode(port == 0 ? FreePort.Next() : port, address ?? IPAddress.Loopback, healthPath);
         await node.RestartAsync();
         return node;
     }
@@ -82,7 +86,7 @@ public sealed class TestNode : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, Port));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(Address, Port));
         var app = builder.Build();
         app.Run(ServeAsync);
         await app.StartAsync();

@@ -101,7 +101,8 @@ public sealed class NodeRegistryTests : RegistryOnRedis
 
         var updated = await Registry.UpdateAsync(node.Id, n => n with { Status = NodeStatus.Unavailable, Revision = 99 });
 
-        var expected = node with { Status = NodeStatus.Unavailable, Revision = 2 };
+        Assert.NotNull(updated!.StatusSince);
+        var expected = node with { Status = NodeStatus.Unavailable, Revision = 2, StatusSince = updated.StatusSince };
         SampleNodes.Same(expected, updated);
         SampleNodes.Same(expected, await Registry.GetAsync(node.Id));
     }
@@ -226,7 +227,7 @@ public sealed class NodeRegistryTests : RegistryOnRedis
 
         var result = await Registry.RemoveAsync(removed.Id);
 
-        SampleNodes.Same(removed with { Status = NodeStatus.Dirty, Revision = 2 }, result);
+        SampleNodes.Same(removed with { Status = NodeStatus.Dirty, Revision = 2, StatusSince = result!.StatusSince }, result);
         Assert.False(await Database.KeyExistsAsync(RegistryKeys.Node(removed.Id)));
         Assert.False(await Database.SetContainsAsync(RegistryKeys.NodeIndex, removed.Id));
         Assert.False(await Database.HashExistsAsync(Channels.KnownHostHealth, removed.Ident));

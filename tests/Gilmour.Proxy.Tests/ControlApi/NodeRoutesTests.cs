@@ -13,14 +13,14 @@ public sealed class NodeRoutesTests(ProxyFixture proxy) : IClassFixture<ProxyFix
     private static readonly string[] SubscriptionFields = ["topic", "group", "path", "timeout"];
 
     [Fact]
-    public async Task Registration_answers_201_with_id_and_status_after_pinging_the_health_check()
+    public async Task Registration_answers_201_with_id_status_and_token_after_pinging_the_health_check()
     {
         var node = await proxy.StartNodeAsync("/ping");
 
         var answer = await proxy.Control.RegisterAsync(node.Port, """{"health_check":"/ping"}""");
 
         Assert.True(answer.Status == HttpStatusCode.Created, answer.ToString());
-        Assert.Equal(new[] { "id", "status" }, answer.Body.FieldNames());
+        Assert.Equal(new[] { "id", "status", "token" }, answer.Body.FieldNames());
         Assert.True(Guid.TryParse(answer.Body.GetProperty("id").GetString(), out _), answer.ToString());
         Assert.Equal("ok", answer.Body.GetProperty("status").GetString());
         Assert.True(node.HealthProbes >= 1, "the node's health_check was not pinged");

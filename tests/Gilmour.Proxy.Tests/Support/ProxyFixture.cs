@@ -31,17 +31,21 @@ public class ProxyFixture : IAsyncLifetime
     /// <summary>Runs once the proxy is up: register the nodes the tests share.</summary>
     protected virtual Task OnStartedAsync() => Task.CompletedTask;
 
-    public async Task<TestNode> StartNodeAsync(string healthPath = "/health")
+    public async Task<TestNode> StartNodeAsync(string healthPath = "/health", int port = 0, System.Net.IPAddress? address = null)
     {
-        var node = await TestNode.StartAsync(healthPath);
+        var node = await TestNode.StartAsync(healthPath, port, address);
         lock (_nodes) _nodes.Add(node);
         return node;
     }
 
     public Task<string> SnapshotAsync() => RegistrySnapshot.TakeAsync(Redis);
 
+    /// <summary>Runs first on dispose: stop what <see cref="OnStartedAsync"/> started.</summary>
+    protected virtual Task OnStoppingAsync() => Task.CompletedTask;
+
     public async Task DisposeAsync()
     {
+        await OnStoppingAsync();
         foreach (var node in _nodes) await node.DisposeAsync();
         if (Redis is not null) await Redis.DisposeAsync();
         if (Harness is not null) await Harness.DisposeAsync();

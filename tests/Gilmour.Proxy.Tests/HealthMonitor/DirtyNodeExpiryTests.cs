@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using Gilmour.Protocol;
+using Gilmour.Proxy.Tests.Support;
+using Gilmour.Registry;
+using Gilmour.Testing;
+
+namespace Gilmour.Proxy.Tests.HealthMonitor;
+
+/// <summary>Nodes whose process died and that nobody deleted go away after Gilmour:HealthMonitor:DirtyNodeTtlSeconds.</summary>
+public sealed class DirtyNodeExpiryTests
+{
+    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task A_node_dirty_longer_than_the_ttl_is_removed_by_one_replica_and_announced_once()
+    {
+        await using var proxy = await ProxyHarness.StartAsync(new Dictionary<string, string>
+        {
+            ["Gilmour__HealthMonitor__IntervalSeconds"] = "0.5",
+            ["Gilmour__HealthMonitor__ProbeTimeoutSeconds"] = "0.4",
+            ["Gilmour__HealthMonitor__DirtyNodeTtlSeconds"] = Ttl.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        await proxy.StartServiceAsync(ProxyHarness.HealthMonitor);
+        await using var redis = await proxy.Redis.ConnectAsync();
+        var registry = new NodeRegistry(redis);
+        var removals = new ConcurrentQueue<(RegistryChange Change, DateTimeOffset At)>();
+        await using var listening = await new RegistryChanges(redis).SubscribeAsync(change =>
+        {
+            if (change.Kind == RegistryChange.Removed) removals.Enqueue((change, DateTimeOffset.UtcNow));
+        });
+        await using var dying = await TestNode.StartAsync();
+        await using var living = await TestNode.StartAsync();
+        var id = await proxy.Control.RegisterNodeAsync(dying.Port);
+        await proxy.Control.RegisterNodeAsync(living.Port);
+        var registered = (await registry.GetAsync(id))!;
+        var stopped = DateTimeOffset.UtcNow;
+
+        await dying.StopAsync();
+
+        // Refused connections make it dirty at once, and the change of status is stamped.
+        Node? dirty = null;
+        await Eventually.HoldsAsync(async () => (dirty = await registry.GetAsync(id)) is null or { Status: NodeStatus.Dirty },
+            TimeSpan.FromSeconds(15), () => proxy.Logs);
+        Assert.NotNull(dirty);
+        Assert.True(dirty.StatusSince >= stopped, $"dirty since {dirty.StatusSince:o}, stopped at {stopped:o}");
+        await Eventually.HoldsAsync(async () => await registry.GetAsync(id) is null, TimeSpan.FromSeconds(30), () => proxy.Logs);
+
+        var removal = Assert.Single(removals, r => r.Change.Id == id);
+        Assert.True(removal.At >= dirty.StatusSince + Ttl, $"removed at {removal.At:o}, dirty since {dirty.StatusSince:o}");
+        var database = redis.GetDatabase();
+        Assert.False(await database.SetContainsAsync(RegistryKeys.NodeIndex, id));
+        Assert.False(await database.HashExistsAsync(Channels.KnownHostHealth, registered.Ident));
+        Assert.False(await database.HashExistsAsync(RegistryKeys.TokenIndex, registered.TokenHash));
+        Assert.Equal(1, proxy.Services.Count(s => s.Name == ProxyHarness.HealthMonitor && s.Output.Contains($"Node {id} removed: dirty since")));
+
+        // Later rounds (the living node is probed in each) find nothing more to remove.
+        var probes = living.HealthProbes;
+        await Eventually.HoldsAsync(() => living.HealthProbes >= probes + 3, TimeSpan.FromSeconds(15), () => proxy.Logs);
+        Assert.Single(removals, r => r.Change.Id == id);
+        Assert.Equal(NodeStatus.Ok, Assert.Single(await registry.ListAsync()).Status);
+    }
+}
