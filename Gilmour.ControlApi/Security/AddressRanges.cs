@@ -51,6 +51,7 @@ public sealed class AddressRanges
         }
         var prefix = text[(slash + 1)..];
         if (prefix.IsEmpty || prefix.ContainsAnyExceptInRange('0', '9') || !int.TryParse(prefix, out var length) || length > width) return false;
-        return IPNetwork.TryParse($"{address}/{length}", out range);
+        // Compared rather than trusted to IPNetwork's parsing, which may mask the extra bits away silently.
+        return IPNetwork.TryParse($"{address}/{length}", out range) && range.BaseAddress.Equals(address);
     }
 }
