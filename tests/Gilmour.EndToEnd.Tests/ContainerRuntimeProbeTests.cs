@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Gilmour.AppHost.Redis;
+using Gilmour.Hosting.Redis;
 
 namespace Gilmour.EndToEnd.Tests;
 
@@ -12,33 +12,33 @@ public sealed class ContainerRuntimeProbeTests : IDisposable
     private readonly DirectoryInfo _bin = Directory.CreateTempSubdirectory("gilmour-runtime-");
 
     [Fact]
-    public async Task A_runtime_whose_engine_answers_is_healthy_with_its_server_version()
+    public void A_runtime_whose_engine_answers_is_healthy_with_its_server_version()
     {
         var runtime = Script("healthy-runtime", "echo 27.5.1");
 
-        var (found, _) = await ContainerRuntimeProbe.FindHealthyAsync(runtime);
+        var (found, _) = ContainerRuntimeProbe.FindHealthy(runtime);
 
         Assert.Equal($"{runtime} 27.5.1", found);
     }
 
     [Fact]
-    public async Task A_client_without_a_running_engine_is_not_healthy_and_says_why()
+    public void A_client_without_a_running_engine_is_not_healthy_and_says_why()
     {
         var runtime = Script("no-daemon", "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' >&2; exit 1");
 
-        var (found, problem) = await ContainerRuntimeProbe.FindHealthyAsync(runtime);
+        var (found, problem) = ContainerRuntimeProbe.FindHealthy(runtime);
 
         Assert.Null(found);
         Assert.Contains("Cannot connect to the Docker daemon", problem);
     }
 
     [Fact]
-    public async Task A_runtime_that_does_not_answer_is_given_up_on_after_the_bounded_wait()
+    public void A_runtime_that_does_not_answer_is_given_up_on_after_the_bounded_wait()
     {
         var runtime = Script("hanging", "sleep 30");
         var clock = Stopwatch.StartNew();
 
-        var (found, problem) = await ContainerRuntimeProbe.FindHealthyAsync(runtime);
+        var (found, problem) = ContainerRuntimeProbe.FindHealthy(runtime);
 
         Assert.Null(found);
         Assert.Contains("no answer within", problem);
@@ -46,9 +46,9 @@ public sealed class ContainerRuntimeProbeTests : IDisposable
     }
 
     [Fact]
-    public async Task A_runtime_that_is_not_installed_is_reported_as_such()
+    public void A_runtime_that_is_not_installed_is_reported_as_such()
     {
-        var (found, problem) = await ContainerRuntimeProbe.FindHealthyAsync(Path.Combine(_bin.FullName, "not-installed"));
+        var (found, problem) = ContainerRuntimeProbe.FindHealthy(Path.Combine(_bin.FullName, "not-installed"));
 
         Assert.Null(found);
         Assert.Contains("not installed", problem);

@@ -169,7 +169,7 @@ public sealed class GilmourApp : IAsyncDisposable
 
     private static Uri OnLoopback(Uri endpoint) => new UriBuilder(endpoint) { Host = "127.0.0.1" }.Uri;
 
-    private static async Task CollectLogsAsync(DistributedApplication app, string resource, ConcurrentQueue<string> logs, CancellationToken stop)
+    internal static async Task CollectLogsAsync(DistributedApplication app, string resource, ConcurrentQueue<string> logs, CancellationToken stop)
     {
         try
         {
@@ -184,7 +184,7 @@ public sealed class GilmourApp : IAsyncDisposable
         catch (ObjectDisposedException) { }
     }
 
-    private static string Format(ConcurrentQueue<string> logs)
+    internal static string Format(ConcurrentQueue<string> logs)
     {
         var lines = logs.ToArray();
         return string.Join('\n', lines.Length > 400 ? lines[^400..] : lines);

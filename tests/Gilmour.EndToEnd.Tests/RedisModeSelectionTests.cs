@@ -1,4 +1,4 @@
-using Gilmour.AppHost.Redis;
+using Gilmour.Hosting.Redis;
 
 namespace Gilmour.EndToEnd.Tests;
 

@@ -55,7 +55,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         info.Environment["DOTNET_ENVIRONMENT"] = "Development";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
         info.Environment["Logging__LogLevel__Default"] = "Information";
-        foreach (var (key, value) in Gilmour.AppHost.ServiceRuntime.Environment)
+        foreach (var (key, value) in Gilmour.Hosting.ServiceRuntime.Environment)
             info.Environment[key] = value;
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
             info.Environment[key] = value;

@@ -1,9 +1,12 @@
 using Microsoft.Extensions.Configuration;
 
-namespace Gilmour.AppHost;
+namespace Gilmour.Hosting;
 
-/// <summary>The app host's own configuration keys (besides <c>Gilmour:Redis:Mode</c>).</summary>
-public static class AppHostSettings
+/// <summary>
+/// The app host configuration keys <c>AddGilmour</c> reads (besides <c>Gilmour:Redis:Mode</c>), so that any app host
+/// using the bus is tuned the same way: <c>-- --Gilmour:HealthMonitor:IntervalSeconds=2</c>.
+/// </summary>
+public static class GilmourSettings
 {
     public const string ControlApiSection = "Gilmour:ControlApi";
     public const string DispatcherSection = "Gilmour:Dispatcher";
@@ -11,6 +14,12 @@ public static class AppHostSettings
 
     /// <summary>Key under <see cref="ControlApiSection"/>: the control API's local port.</summary>
     public const string PortKey = "Port";
+
+    /// <summary>
+    /// Key under <see cref="ControlApiSection"/>: the admin key. The app host turns it into a secret parameter, so that
+    /// the control API and every node referencing the bus get the same key, and the dashboard masks it.
+    /// </summary>
+    public const string ApiKeyKey = "ApiKey";
 
     /// <summary>Where a user curls the control API when nothing else is configured.</summary>
     public const int DefaultControlApiPort = 5080;

@@ -1,4 +1,4 @@
-namespace Gilmour.AppHost.Redis;
+namespace Gilmour.Hosting.Redis;
 
 /// <summary>Finds a program on the PATH the way a shell would, without running it.</summary>
 public static class ExecutableSearch

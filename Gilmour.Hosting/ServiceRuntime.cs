@@ -1,4 +1,4 @@
-namespace Gilmour.AppHost;
+namespace Gilmour.Hosting;
 
 /// <summary>
 /// Runtime settings every Gilmour service runs with, wherever the app host starts or deploys it. The test and

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Gilmour.AppHost.Redis;
+namespace Gilmour.Hosting.Redis;
 
 /// <summary>
 /// Healthy when the server at the endpoint answers PING with PONG. Speaks RESP over a plain socket, so it works the

@@ -4,22 +4,28 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
-namespace Gilmour.AppHost.Redis;
+namespace Gilmour.Hosting.Redis;
 
-public static class RedisBackboneExtensions
+internal static class RedisBackboneExtensions
 {
     private const string EndpointName = "tcp";
 
-    /// <summary>Adds the Redis the configuration (<c>Gilmour:Redis:Mode</c>) and the machine call for.</summary>
-    public static async Task<RedisBackbone> AddRedisBackboneAsync(this IDistributedApplicationBuilder builder)
+    /// <summary>
+    /// The Redis the bus runs on: <paramref name="given"/> when the app host names one of its own, else the one the
+    /// configuration (<c>Gilmour:Redis:Mode</c>) and the machine call for.
+    /// </summary>
+    public static RedisBackbone AddRedisBackbone(this IDistributedApplicationBuilder builder, IResourceBuilder<IResourceWithConnectionString>? given)
     {
-        var choice = await ChooseAsync(builder);
+        var choice = given is null
+            ? Choose(builder)
+            : new RedisChoice(RedisMode.External, $"the app host gave the bus its resource '{given.Resource.Name}'");
         builder.Eventing.Subscribe<BeforeStartEvent>((started, _) =>
         {
-            started.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gilmour.AppHost")
+            started.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Gilmour.Hosting")
                 .LogInformation("Redis: {Mode}, because {Reason}", choice.Mode.ToString().ToLowerInvariant(), choice.Reason);
             return Task.CompletedTask;
         });
+        if (given is not null) return new RedisBackbone(choice, given, Server: given);
 
         return choice.Mode switch
         {
@@ -27,7 +33,7 @@ public static class RedisBackboneExtensions
             RedisMode.Executable => Local(builder, choice, builder.AddExecutable(RedisBackbone.Name, "redis-server", builder.AppHostDirectory),
                 // A disposable store: the registry is rebuilt by nodes registering again, and nothing is written to disk.
                 "--save", "", "--appendonly", "no"),
-            RedisMode.Garnet => Local(builder, choice, builder.AddProject<Projects.Gilmour_Garnet>(RedisBackbone.Name)),
+            RedisMode.Garnet => Local(builder, choice, builder.AddProject<GarnetProject>(RedisBackbone.Name)),
             RedisMode.External => new RedisBackbone(choice, builder.AddConnectionString(RedisBackbone.Name), Server: null),
             _ => throw new InvalidOperationException($"unknown Redis mode {choice.Mode}"),
         };
@@ -44,14 +50,14 @@ public static class RedisBackboneExtensions
         return redis.Server is null ? resource : resource.WaitFor(redis.Server);
     }
 
-    private static async Task<RedisChoice> ChooseAsync(IDistributedApplicationBuilder builder)
+    private static RedisChoice Choose(IDistributedApplicationBuilder builder)
     {
         var configured = RedisModeSelection.Parse(builder.Configuration[RedisModeSelection.ConfigurationKey]);
         var publishing = builder.ExecutionContext.IsPublishMode;
         if (configured != RedisMode.Auto || publishing)
             return RedisModeSelection.Choose(configured, publishing, containerRuntime: null, redisServerPath: null);
 
-        var (runtime, problem) = await ContainerRuntimeProbe.FindHealthyAsync(builder.Configuration["ASPIRE_CONTAINER_RUNTIME"]);
+        var (runtime, problem) = ContainerRuntimeProbe.FindHealthy(builder.Configuration["ASPIRE_CONTAINER_RUNTIME"]);
         return RedisModeSelection.Choose(configured, publishing, runtime, ExecutableSearch.OnPath("redis-server"), problem);
     }
 

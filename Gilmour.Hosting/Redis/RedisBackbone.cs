@@ -1,6 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 
-namespace Gilmour.AppHost.Redis;
+namespace Gilmour.Hosting.Redis;
 
 /// <summary>
 /// The Redis every service shares, however it is provided: the connection the services reference (as
@@ -9,7 +9,7 @@ namespace Gilmour.AppHost.Redis;
 /// <param name="Choice">Which mode runs, and why.</param>
 /// <param name="Connection">What services reference; its value is the connection string.</param>
 /// <param name="Server">The server resource to wait for; null for an external Redis.</param>
-public sealed record RedisBackbone(RedisChoice Choice, IResourceBuilder<IResourceWithConnectionString> Connection, IResourceBuilder<IResource>? Server)
+internal sealed record RedisBackbone(RedisChoice Choice, IResourceBuilder<IResourceWithConnectionString> Connection, IResourceBuilder<IResource>? Server)
 {
     /// <summary>Resource name, and the connection string name every service reads.</summary>
     public const string Name = "redis";

@@ -1,4 +1,4 @@
-namespace Gilmour.AppHost.Redis;
+namespace Gilmour.Hosting.Redis;
 
 /// <summary>
 /// Turns the configured mode into the one to run. <see cref="RedisMode.Auto"/> never picks the container without

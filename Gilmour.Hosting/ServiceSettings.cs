@@ -1,7 +1,7 @@
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
 
-namespace Gilmour.AppHost;
+namespace Gilmour.Hosting;
 
 /// <summary>Hands a service its own settings from the app host's configuration.</summary>
 public static class ServiceSettings

@@ -1,4 +1,4 @@
-namespace Gilmour.AppHost.Redis;
+namespace Gilmour.Hosting.Redis;
 
 /// <summary>Where the Redis the services share comes from (configuration key <c>Gilmour:Redis:Mode</c>).</summary>
 public enum RedisMode
