@@ -1,370 +1,175 @@
-"""Join a Gilmour bus from Python through the Gilmour HTTP proxy (standard library only).
-
-A node is a small HTTP server. It registers with the proxy, names the topics it serves, and from then on the
-proxy POSTs each request and signal to the node's paths as ``{topic, sender, data, timeout}``. A service answers
-with a JSON body and an HTTP status, which become the Gilmour reply's ``data`` and ``code``; a slot's answer is
-ignored. The node sends its own requests, compositions and signals through the proxy's HTTP API.
-
-    from gilmour_proxy import Node
-
-    node = Node.from_environment()
-
-    @node.service("shop.price", group="shop")
-    def price(delivery):
-        return {"sku": delivery.data["sku"], "price": 42}
-
-    @node.slot("shop.events.*")
-    def on_event(delivery):
-        print(delivery.topic, delivery.data)
-
-    node.run()
-
-The node registers itself (retrying until the proxy answers), registers again when the proxy no longer knows it,
-and asks to be activated again when the proxy has marked it dirty.
-"""
+"""A Gilmour node: declares services and slots, registers with the proxy, serves them, sends through it."""
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
-import socket
 import threading
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass, field
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, Mapping, Optional, TypeVar
 
-__all__ = [
-    "Delivery",
-    "Reply",
-    "Message",
-    "Result",
-    "ProxyError",
-    "ProxyClient",
-    "Node",
-    "proxy_url_from_environment",
-]
+from .callback import CallbackServer
+from .client import ProxyClient, proxy_url_from_environment
+from .errors import ProxyError
+from .messages import Result
+from .registration import Registration
+from .routes import DEFAULT_GROUP, SERVICE, SLOT, Handler, Route, Routes, default_path
+from .stream import NodeStream
 
 log = logging.getLogger("gilmour_proxy")
 
-DEFAULT_GROUP = "_default"
-"""The exclusion group the Go and Ruby libraries give a service that names none."""
+CALLBACK = "callback"
+STREAM = "stream"
+TRANSPORTS = (CALLBACK, STREAM)
 
-DEFAULT_PROXY_URL = "http://127.0.0.1:5080"
-"""Where the app host runs the proxy's control API when nothing else is said."""
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One request or signal the proxy delivered to this node.
-
-    topic: the topic the sender published to (the concrete one, also for a wildcard slot).
-    sender: the Gilmour sender id of the request or signal.
-    data: the message, any JSON value.
-    timeout: seconds the proxy waits for a service's answer.
-    """
-
-    topic: str
-    sender: str
-    data: Any
-    timeout: Optional[float] = None
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What a service handler returns to choose its reply's code; returning a plain value means code 200."""
-
-    data: Any
-    code: int = 200
-
-
-@dataclass(frozen=True)
-class Message:
-    """One result of a request or composition: the responder's data and code."""
-
-    data: Any
-    code: int
-
-
-@dataclass(frozen=True)
-class Result:
-    """The proxy's answer to a request or a composition.
-
-    messages: one entry per result (several for parallel and recorded batch compositions).
-    code: the highest code among them (200 success, 404 no subscriber, 499 timed out, ...).
-    """
-
-    messages: list[Message]
-    code: int
-
-    @property
-    def ok(self) -> bool:
-        return self.code == 200
-
-    @property
-    def data(self) -> Any:
-        """The first result's data: the answer of a plain request."""
-        return self.messages[0].data if self.messages else None
-
-
-class ProxyError(Exception):
-    """The proxy refused a call (unknown node, bad input, node not ok, ...), or could not be reached (status 0)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(f"{status}: {message}" if status else message)
-        self.status = status
-        self.message = message
-
-    @property
-    def unreachable(self) -> bool:
-        return self.status == 0
-
-
-def proxy_url_from_environment(environ: Optional[dict[str, str]] = None) -> str:
-    """The control API's URL: Aspire service discovery first, then GILMOUR_PROXY_URL, then the default.
-
-    Aspire injects ``services__controlapi__http__0`` into a resource that references the control API.
-    """
-    environ = os.environ if environ is None else environ
-    return (environ.get("services__controlapi__http__0")
-            or environ.get("GILMOUR_PROXY_URL")
-            or DEFAULT_PROXY_URL)
-
-
-def _loopback_as_ipv4(url: str) -> str:
-    # The proxy calls a node back at the address its registration came from. "localhost" may resolve to ::1,
-    # which would make the proxy call [::1] while the node listens on 127.0.0.1.
-    parts = urllib.parse.urlsplit(url)
-    if parts.hostname == "localhost":
-        netloc = "127.0.0.1" + (f":{parts.port}" if parts.port else "")
-        parts = parts._replace(netloc=netloc)
-    return urllib.parse.urlunsplit(parts).rstrip("/")
-
-
-class ProxyClient:
-    """The proxy's HTTP API, one method per route. Raises ProxyError when the proxy refuses or is unreachable."""
-
-    def __init__(self, base_url: str, api_key: Optional[str] = None, timeout: float = 10.0,
-                 registration_timeout: float = 30.0):
-        """timeout: seconds for a plain call. registration_timeout: seconds for registration and activation, which
-        the proxy answers only after it has checked the node's health and made its subscriptions live; giving up
-        earlier would make the node register twice."""
-        self.base_url = _loopback_as_ipv4(base_url)
-        self.api_key = api_key
-        self.timeout = timeout
-        self.registration_timeout = registration_timeout
-
-    def register(self, port: int, health_check: str, services: list[dict], slots: list[dict]) -> dict:
-        """POST /nodes: returns ``{id, status}`` once the proxy has checked the node's health and subscribed."""
-        return self._call("POST", "/nodes", {
-            "port": port, "health_check": health_check, "services": services, "slots": slots},
-            self.registration_timeout)
-
-    def node(self, node_id: str) -> dict:
-        """GET /nodes/{id}: the node as the proxy sees it, with its ``status`` (ok, unavailable, dirty)."""
-        return self._call("GET", f"/nodes/{_quote(node_id)}")
-
-    def activate(self, node_id: str) -> dict:
-        """POST /nodes/{id}/activate: health pre-check again and restore the node's subscriptions."""
-        return self._call("POST", f"/nodes/{_quote(node_id)}/activate", None, self.registration_timeout)
-
-    def deregister(self, node_id: str) -> None:
-        """DELETE /nodes/{id}: in-flight deliveries finish, then the node is gone."""
-        self._call("DELETE", f"/nodes/{_quote(node_id)}")
-
-    def request(self, node_id: str, topic: str, message: Any, timeout: Optional[float] = None) -> Result:
-        """POST /request/{id} with a topic: waits for the reply (or the timeout, code 499)."""
-        return self._publish(node_id, {"topic": topic, "message": message}, timeout)
-
-    def compose(self, node_id: str, composition: dict, message: Any, timeout: Optional[float] = None) -> Result:
-        """POST /request/{id} with a composition such as ``{"pipe": [{"topic": "a"}, {"topic": "b"}]}``."""
-        return self._publish(node_id, {"composition": composition, "message": message}, timeout)
-
-    def signal(self, node_id: str, topic: str, message: Any) -> str:
-        """POST /signal/{id}: emits the signal and returns its sender id."""
-        return self._call("POST", f"/signal/{_quote(node_id)}", {"topic": topic, "message": message}).get("sender", "")
-
-    def _publish(self, node_id: str, body: dict, timeout: Optional[float]) -> Result:
-        if timeout is not None:
-            body["timeout"] = timeout
-        # The proxy holds the HTTP call open until the reply comes: wait a little longer than the request may take.
-        wait = (timeout if timeout is not None else 60.0) + self.timeout
-        answer = self._call("POST", f"/request/{_quote(node_id)}", body, wait, result_expected=True)
-        messages = [Message(m.get("data"), int(m.get("code") or 0)) for m in answer.get("messages", [])]
-        return Result(messages, int(answer.get("code") or 0))
-
-    def _call(self, method: str, path: str, body: Any = None, timeout: Optional[float] = None,
-              result_expected: bool = False) -> dict:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base_url + path, data=data, method=method)
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        if self.api_key:
-            request.add_header("X-Api-Key", self.api_key)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:
-                return _json_object(response.read())
-        except urllib.error.HTTPError as error:
-            answer = _json_object(error.read())
-            # A request's answer carries the reply's code as the HTTP status (404 no subscriber, 499 timed out, a
-            # service's own 500): that is a result, not a refusal. A refusal is {status: "<message>"}.
-            if result_expected and "messages" in answer:
-                return answer
-            raise ProxyError(error.code, str(answer.get("status") or error.reason)) from None
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise ProxyError(0, f"proxy at {self.base_url} unreachable: {reason}") from None
-
-
-def _quote(value: str) -> str:
-    return urllib.parse.quote(value, safe="")
-
-
-def _json_object(raw: bytes) -> dict:
-    try:
-        value = json.loads(raw) if raw else {}
-    except ValueError:
-        return {"status": raw.decode(errors="replace")}
-    return value if isinstance(value, dict) else {"status": value}
-
-
-@dataclass
-class _Route:
-    kind: str  # "service" or "slot"
-    topic: str
-    path: str
-    handler: Callable[[Delivery], Any]
-    group: Optional[str] = None
-    timeout: Optional[float] = None
-
-    def subscription(self) -> dict:
-        entry: dict[str, Any] = {"topic": self.topic, "path": self.path}
-        if self.group is not None:
-            entry["group"] = self.group
-        if self.timeout is not None:
-            entry["timeout"] = self.timeout
-        return entry
-
-
-@dataclass
-class _Registration:
-    node_id: Optional[str] = None
-    # Reentrant: recovering holds it across a new registration, so that two threads that both learn the node is
-    # unknown register it once.
-    lock: threading.RLock = field(default_factory=threading.RLock)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Node:
-    """A Gilmour node served over HTTP and registered with the proxy.
+    """A Gilmour node registered with the proxy.
 
-    Declare handlers with the ``service``, ``slot`` and ``get`` decorators, then ``start()`` (returns once
-    registered) or ``run()`` (also blocks until SIGTERM or Ctrl+C, then deregisters).
+    Declare handlers with the ``service`` and ``slot`` decorators, then ``start()`` (returns once the node's
+    subscriptions are live) or ``run()`` (also blocks until SIGTERM or Ctrl+C, then deregisters).
+
+    transport ``"callback"`` (default): the node serves HTTP and the proxy POSTs each delivery to it; the proxy
+    checks the node's health path. ``"stream"``: the node opens ``GET /nodes/{id}/stream`` and answers with POSTs,
+    so it needs no port the proxy can reach (behind NAT, in a container without ingress).
     """
 
-    def __init__(self, proxy: ProxyClient, port: int = 0, host: str = "127.0.0.1",
-                 health_check: str = "/health", watch_interval: float = 5.0):
-        """proxy: the proxy's API. port: where this node listens (0: the OS picks one). host: the address to
-        listen on; the proxy calls back the address the registration came from, so keep it the one that reaches
-        the proxy. watch_interval: seconds between checks that the proxy still knows this node as ok."""
+    def __init__(self, proxy: ProxyClient, port: Optional[int] = None, host: str = "127.0.0.1",
+                 health_check: str = "/health", watch_interval: float = 5.0, transport: str = CALLBACK,
+                 stream_idle_timeout: float = 45.0, max_concurrency: int = 16):
+        """proxy: the proxy's API. transport: ``"callback"`` or ``"stream"``.
+        port: where this node listens (0: the OS picks one; a callback node's default). A stream node serves HTTP
+        (its health path and ``get`` routes, for an orchestrator's health checks) only when given a port.
+        host: the address to listen on; the proxy calls a callback node back at the address its registration came
+        from, so keep it the one that reaches the proxy. watch_interval: seconds between a callback node's checks
+        that the proxy still knows it as ok. stream_idle_timeout: seconds of silence after which a stream is
+        taken for dead and reopened (the proxy writes a keepalive every 15 s by default). max_concurrency: a
+        stream node's handlers running at once."""
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)} (a node that only sends: Sender)")
         self.proxy = proxy
+        self.transport = transport
         self.host = host
         self.health_check = health_check
         self.watch_interval = watch_interval
-        self._requested_port = port
-        self._routes: dict[str, _Route] = {}
-        self._gets: dict[str, Callable[[], Any]] = {}
-        self._healthy: Callable[[], bool] = lambda: True
-        self._registration = _Registration()
-        self._server: Optional[ThreadingHTTPServer] = None
+        self._requested_port = port if port is not None else (0 if transport == CALLBACK else None)
+        self._routes = Routes()
+        self._gets: Dict[str, Callable[[], Any]] = {}
+        self._healthy: Optional[Callable[[], bool]] = None
         self._stopping = threading.Event()
+        self._stop_lock = threading.Lock()
+        self._stopped = False
+        self._started = False
+        self._server: Optional[CallbackServer] = None
+        self._registration = Registration(proxy, self._register, self._stopping, self._restore)
+        self._stream = NodeStream(proxy, self._registration, self._routes, self._stopping,
+                                  idle_timeout=stream_idle_timeout, max_concurrency=max_concurrency)
 
     @classmethod
-    def from_environment(cls, **options: Any) -> "Node":
-        """A node configured the way the app host runs it: PORT to listen on, the proxy from service discovery
-        (see ``proxy_url_from_environment``), HOST to bind (default 127.0.0.1), GILMOUR_API_KEY if the proxy
-        requires one."""
-        proxy = ProxyClient(proxy_url_from_environment(), api_key=os.environ.get("GILMOUR_API_KEY"))
-        options.setdefault("port", int(os.environ.get("PORT", "0")))
-        options.setdefault("host", os.environ.get("HOST", "127.0.0.1"))
+    def from_environment(cls, environ: Optional[Mapping[str, str]] = None, **options: Any) -> "Node":
+        """A node configured the way the app host runs it: the proxy's URL from service discovery or
+        GILMOUR_PROXY_URL (see ``proxy_url_from_environment``), GILMOUR_API_KEY if the proxy requires one,
+        GILMOUR_TRANSPORT (``callback``, the default, or ``stream``), PORT to listen on, HOST to bind (default
+        127.0.0.1). Keyword options override the environment."""
+        environ = os.environ if environ is None else environ
+        proxy = ProxyClient(proxy_url_from_environment(environ), api_key=environ.get("GILMOUR_API_KEY"))
+        options.setdefault("transport", environ.get("GILMOUR_TRANSPORT") or CALLBACK)
+        if environ.get("PORT"):
+            options.setdefault("port", int(environ["PORT"]))
+        options.setdefault("host", environ.get("HOST", "127.0.0.1"))
         return cls(proxy, **options)
 
-    # -- declaring what the node serves --------------------------------------------------------------------------
+    # -- declaring what the node serves ----------------------------------------------------------------------------
 
     def service(self, topic: str, group: str = DEFAULT_GROUP, path: Optional[str] = None,
-                timeout: Optional[float] = None) -> Callable:
+                timeout: Optional[int] = None) -> Callable[[F], F]:
         """Decorator: the function answers requests on ``topic`` (no wildcards). It gets a Delivery and returns
         the reply's data (code 200) or a Reply to choose the code. An exception becomes code 500. Within one
-        exclusion ``group`` only one subscriber handles each request."""
+        exclusion ``group`` only one subscriber handles each request. timeout: seconds the proxy waits for the
+        answer (its default is 600) before the requester gets 499."""
         if "*" in topic:
             raise ValueError("a service topic cannot be a wildcard; use a slot")
-        return self._route("service", topic, group, path, timeout)
+        return self._route(SERVICE, topic, group, path, timeout)
 
     def slot(self, topic: str, group: Optional[str] = None, path: Optional[str] = None,
-             timeout: Optional[float] = None) -> Callable:
+             timeout: Optional[int] = None) -> Callable[[F], F]:
         """Decorator: the function receives signals on ``topic``, which may end in a wildcard (``events.*``).
-        Its return value is ignored."""
-        return self._route("slot", topic, group, path, timeout)
+        Its return value is ignored. With a ``group``, one member of the group gets each signal."""
+        return self._route(SLOT, topic, group, path, timeout)
 
-    def get(self, path: str) -> Callable:
-        """Decorator: a plain GET route of this node's own (not a Gilmour subscription); returns JSON."""
-        def register(function: Callable[[], Any]) -> Callable[[], Any]:
+    def get(self, path: str) -> Callable[[F], F]:
+        """Decorator: a plain GET route of this node's own HTTP server (not a Gilmour subscription); returns
+        JSON."""
+        def register(function: F) -> F:
             self._gets[path] = function
             return function
         return register
 
     def health(self, function: Callable[[], bool]) -> Callable[[], bool]:
-        """Decorator: decides what the health path answers (True: 200, False: 503). Default: always healthy."""
+        """Decorator: decides what the health path answers (True: 200, False: 503). Default: a callback node is
+        always healthy; a stream node is healthy while its stream is open."""
         self._healthy = function
         return function
 
     def _route(self, kind: str, topic: str, group: Optional[str], path: Optional[str],
-               timeout: Optional[float]) -> Callable:
+               timeout: Optional[int]) -> Callable[[F], F]:
         if not topic:
             raise ValueError("topic must not be empty")
-        path = path or f"/{kind}s/{topic.replace('*', '_any')}"
-        if path in self._routes or path == self.health_check:
-            raise ValueError(f"path {path} is already used")
+        path = path or default_path(kind, topic)
+        if path == self.health_check:
+            raise ValueError(f"path {path} is the health path")
 
-        def register(function: Callable[[Delivery], Any]) -> Callable[[Delivery], Any]:
-            self._routes[path] = _Route(kind, topic, path, function, group, timeout)
+        def register(function: F) -> F:
+            self._routes.add(Route(kind, topic, path, function, group, timeout))
             return function
         return register
 
     # -- running ---------------------------------------------------------------------------------------------------
 
     @property
-    def port(self) -> int:
-        """The port this node listens on (known once started)."""
-        return self._server.server_address[1] if self._server else self._requested_port
+    def port(self) -> Optional[int]:
+        """The port this node listens on (known once started; None for a stream node without HTTP)."""
+        return self._server.address[1] if self._server else self._requested_port
 
     @property
     def node_id(self) -> Optional[str]:
         """The id the proxy gave this node, once registered."""
         return self._registration.node_id
 
+    @property
+    def stream(self) -> NodeStream:
+        """The stream of a stream node: ``ready`` (an Event), ``opened`` and ``keepalives`` counts."""
+        return self._stream
+
     def start(self) -> str:
-        """Serves HTTP in background threads, registers (retrying while the proxy does not answer), starts the
-        watch, and returns the node id. Calling it again returns the same id."""
-        if self._server is not None:
-            return self._registration.node_id or self._register_until_accepted()
-        # Serve before registering: the proxy checks the node's health before it accepts the registration.
-        self._server = ThreadingHTTPServer((self.host, self._requested_port), self._handler_class())
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="gilmour-node-http", daemon=True).start()
-        log.info("node listens on http://%s:%d", self.host, self.port)
-        node_id = self._register_until_accepted()
-        threading.Thread(target=self._watch, name="gilmour-node-watch", daemon=True).start()
-        return node_id
+        """Serves (a callback node's HTTP first: the proxy checks its health before it accepts it), registers
+        (retrying while the proxy does not answer), and returns the node id once the node's subscriptions are
+        live. Calling it again returns the same id."""
+        if self._started:
+            return self._registration.ensure()
+        self._started = True
+        if self._requested_port is not None:
+            self._server = CallbackServer(self.host, self._requested_port, self._routes, self.health_check,
+                                          self._is_healthy, self._gets)
+            self._server.start()
+            log.info("node listens on http://%s:%d", *self._server.address)
+        node_id = self._registration.register_until_accepted()
+        if self.transport == STREAM:
+            self._stream.start()
+            self._stream.wait_settled()
+            if self._stream.failure is not None:
+                raise self._stream.failure
+        else:
+            threading.Thread(target=self._watch, name="gilmour-node-watch", daemon=True).start()
+        return self._registration.node_id or node_id
 
     def run(self) -> None:
-        """``start()`` (unless started already), then block until SIGTERM or Ctrl+C; then deregister and stop."""
-        signal.signal(signal.SIGTERM, lambda *_: self._stopping.set())
+        """``start()`` (unless started already), then block until SIGTERM, Ctrl+C or ``stop()``; then deregister
+        and stop."""
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: self._stopping.set())
         self.start()
         try:
             self._stopping.wait()
@@ -373,9 +178,15 @@ class Node:
         self.stop()
 
     def stop(self) -> None:
-        """Deregisters (best effort: the proxy may be gone already) and stops serving."""
+        """Deregisters (best effort: the proxy may be gone already) and stops serving. Only the first call does
+        anything: ``run()`` calls it too when it returns, after a ``stop()`` from elsewhere woke it."""
+        with self._stop_lock:
+            if self._stopped:
+                return
+            self._stopped = True
         self._stopping.set()
-        node_id = self._registration.node_id
+        self._stream.stop()
+        node_id = self._registration.forget()
         if node_id:
             try:
                 self.proxy.deregister(node_id)
@@ -383,79 +194,49 @@ class Node:
             except ProxyError as error:
                 log.info("could not deregister node %s: %s", node_id, error)
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
 
     # -- sending through the proxy ---------------------------------------------------------------------------------
 
     def request(self, topic: str, message: Any = None, timeout: Optional[float] = None) -> Result:
         """Sends a Gilmour request and waits for its reply. Check ``result.code``: 200 ok, 404 nobody serves the
         topic, 499 timed out, or whatever the responder chose."""
-        return self._as_known_node(lambda node_id: self.proxy.request(node_id, topic, message, timeout))
+        return self._registration.as_known_node(lambda node_id: self.proxy.request(node_id, topic, message, timeout))
 
-    def compose(self, composition: dict, message: Any = None, timeout: Optional[float] = None) -> Result:
+    def compose(self, composition: Mapping[str, Any], message: Any = None, timeout: Optional[float] = None) -> Result:
         """Runs a composition (pipe, andand, oror, batch, parallel) through the proxy."""
-        return self._as_known_node(lambda node_id: self.proxy.compose(node_id, composition, message, timeout))
+        return self._registration.as_known_node(
+            lambda node_id: self.proxy.compose(node_id, composition, message, timeout))
 
     def signal(self, topic: str, message: Any = None) -> str:
         """Emits a Gilmour signal to every slot of ``topic``; returns its sender id."""
-        return self._as_known_node(lambda node_id: self.proxy.signal(node_id, topic, message))
-
-    def _as_known_node(self, call: Callable[[str], Any]) -> Any:
-        node_id = self._registration.node_id or self._register_until_accepted()
-        try:
-            return call(node_id)
-        except ProxyError as error:
-            if not self._recover(node_id, error):
-                raise
-        return call(self._registration.node_id or node_id)
+        return self._registration.as_known_node(lambda node_id: self.proxy.signal(node_id, topic, message))
 
     # -- staying registered ----------------------------------------------------------------------------------------
 
-    def _subscriptions(self, kind: str) -> list[dict]:
-        return [route.subscription() for route in self._routes.values() if route.kind == kind]
+    def _register(self) -> Dict[str, Any]:
+        services, slots = self._routes.subscriptions(SERVICE), self._routes.subscriptions(SLOT)
+        if self.transport == STREAM:
+            return self.proxy.register(STREAM, services=services, slots=slots)
+        return self.proxy.register(CALLBACK, port=self.port, health_check=self.health_check,
+                                   services=services, slots=slots)
 
-    def _register_until_accepted(self) -> str:
-        delay = 0.2
-        while True:
-            try:
-                return self._register()
-            except ProxyError as error:
-                # Unreachable (the proxy is starting) or 5xx (it cannot reach Redis yet): wait and retry.
-                # Anything else is a mistake in this node's declarations: retrying would not fix it.
-                if not (error.unreachable or error.status >= 500):
-                    raise
-                log.info("registration not accepted yet (%s); retrying in %.1f s", error, delay)
-            if self._stopping.wait(delay):
-                raise ProxyError(0, "stopped before the proxy accepted the registration")
-            delay = min(delay * 2, 5.0)
-
-    def _register(self) -> str:
-        with self._registration.lock:
-            answer = self.proxy.register(self.port, self.health_check,
-                                         self._subscriptions("service"), self._subscriptions("slot"))
-            self._registration.node_id = str(answer["id"])
-        log.info("registered with the proxy at %s as node %s (status %s)",
-                 self.proxy.base_url, answer["id"], answer.get("status"))
-        return self._registration.node_id
-
-    def _recover(self, node_id: str, error: ProxyError) -> bool:
-        """Brings the registration back after the proxy said it does not know this node (404) or will not let it
-        publish (503: dirty or unavailable). Returns False when the error is of another kind."""
-        if error.status == HTTPStatus.NOT_FOUND:
-            with self._registration.lock:
-                if self._registration.node_id != node_id:
-                    return True  # another thread registered again meanwhile
-                log.info("the proxy no longer knows node %s; registering again", node_id)
-                self._register_until_accepted()
-            return True
-        if error.status == HTTPStatus.SERVICE_UNAVAILABLE:
-            log.info("the proxy holds node %s as not ok; asking to activate it", node_id)
+    def _restore(self, node_id: str) -> None:
+        """The proxy holds the node as not ok. A callback node asks to be activated (the proxy checks its health
+        first); a stream node is ok again once its stream is back, which the stream's own loop sees to."""
+        if self.transport == CALLBACK:
             self.proxy.activate(node_id)
-            return True
-        return False
+        elif not self._stream.ready.wait(self.proxy.registration_timeout):
+            raise ProxyError(503, f"the stream of node {node_id} is not open")
+
+    def _is_healthy(self) -> bool:
+        if self._healthy is not None:
+            return self._healthy()
+        return self.transport == CALLBACK or self._stream.ready.is_set()
 
     def _watch(self) -> None:
+        """A callback node that only serves never hears that the proxy forgot it or marked it dirty; every
+        ``watch_interval`` it asks."""
         while not self._stopping.wait(self.watch_interval):
             node_id = self._registration.node_id
             if not node_id:
@@ -469,71 +250,10 @@ class Node:
         try:
             status = self.proxy.node(node_id).get("status")
         except ProxyError as error:
-            # 404: forgotten, register again. Anything else (the proxy restarting, say): look again next round.
-            if error.status == HTTPStatus.NOT_FOUND:
-                self._recover(node_id, error)
+            # Forgotten: register again. Anything else (the proxy restarting, say): look again next round.
+            if self._registration.forgotten(node_id, error):
+                self._registration.recover(node_id, error)
             return
         if status == "dirty":
-            self._recover(node_id, ProxyError(HTTPStatus.SERVICE_UNAVAILABLE, "dirty"))
-
-    # -- serving ---------------------------------------------------------------------------------------------------
-
-    def _handler_class(self) -> type:
-        node = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            server_version = "gilmour-proxy-node"
-
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-                path = urllib.parse.urlsplit(self.path).path
-                if path == node.health_check:
-                    healthy = node._healthy()
-                    self._answer(200 if healthy else 503, {"status": "ok" if healthy else "unhealthy"})
-                elif path in node._gets:
-                    self._answer(200, node._gets[path]())
-                else:
-                    self._answer(404, {"error": f"no route {path}"})
-
-            def do_POST(self) -> None:  # noqa: N802
-                route = node._routes.get(urllib.parse.urlsplit(self.path).path)
-                if route is None:
-                    self._answer(404, {"error": f"no route {self.path}"})
-                    return
-                try:
-                    body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-                    delivery = Delivery(str(body.get("topic", route.topic)), str(body.get("sender", "")),
-                                        body.get("data"), body.get("timeout"))
-                except (ValueError, AttributeError) as error:
-                    self._answer(400, {"error": f"not a delivery: {error}"})
-                    return
-                try:
-                    outcome = route.handler(delivery)
-                except Exception as error:  # a handler's failure is the reply's code 500, not a dead server
-                    log.exception("%s %s failed", route.kind, route.topic)
-                    self._answer(500, {"error": str(error)})
-                    return
-                if route.kind == "slot":
-                    self._answer(200, {})
-                elif isinstance(outcome, Reply):
-                    self._answer(outcome.code, outcome.data)
-                else:
-                    self._answer(200, outcome)
-
-            def _answer(self, status: int, value: Any) -> None:
-                payload = json.dumps(value).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError, socket.timeout):
-                    # The proxy closes the connection when a delivery outlives its timeout; it has already
-                    # replied 499 on the bus, so the late answer has nowhere to go.
-                    log.info("%s %s: the proxy was gone before the answer was written", self.command, self.path)
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's signature)
-                log.debug("%s %s", self.address_string(), format % args)
-
-        return Handler
+            log.info("the proxy holds node %s as dirty; asking to activate it", node_id)
+            self.proxy.activate(node_id)
