@@ -75,7 +75,7 @@ class NodeStream:
         ``drain_seconds``."""
         self._stopping.set()
         self._settled.set()
-        self._close_connection()
+        self._interrupt()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(self.idle_timeout)
         with self._in_flight_lock:
@@ -122,6 +122,10 @@ class NodeStream:
                     break
                 log.info("the stream of node %s was lost (%s); reconnecting in %.1f s",
                          node_id, error or type(error).__name__, delay)
+            except Exception:  # noqa: BLE001 (whatever broke, the node must not lose its stream for good)
+                if self._stopping.is_set():
+                    break
+                log.exception("the stream of node %s failed; reconnecting in %.1f s", node_id, delay)
             finally:
                 self.ready.clear()
             if self._stopping.wait(delay):
@@ -162,7 +166,7 @@ class NodeStream:
                         return reason
             return "stopping"
         finally:
-            self._close_connection()
+            self._release(connection)
 
     def _connect(self) -> http.client.HTTPConnection:
         parts = urllib.parse.urlsplit(self._proxy.base_url)
@@ -173,17 +177,21 @@ class NodeStream:
             self._connection = connection
         return connection
 
-    def _close_connection(self) -> None:
+    def _interrupt(self) -> None:
+        """Wakes the stream thread out of its read at once. Only the socket is shut down here: the connection
+        itself belongs to the thread reading it, which closes it on its way out."""
         with self._connection_lock:
-            connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        if connection.sock is not None:
+            connection = self._connection
+        if connection is not None and connection.sock is not None:
             try:
-                # Wakes the stream thread out of its read at once; close() alone would leave it waiting.
                 connection.sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+    def _release(self, connection: http.client.HTTPConnection) -> None:
+        with self._connection_lock:
+            if self._connection is connection:
+                self._connection = None
         connection.close()
 
     # -- events ----------------------------------------------------------------------------------------------------
