@@ -8,7 +8,7 @@ import socket
 import threading
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .messages import Delivery
 from .routes import Routes
@@ -111,7 +111,7 @@ class CallbackServer:
                     return None
 
             def _read_chunked(self) -> bytes:
-                chunks = []
+                chunks: List[bytes] = []
                 while True:
                     size = int(self.rfile.readline(1024).split(b";", 1)[0].strip() or b"x", 16)
                     if size == 0:

@@ -8,7 +8,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, cast
 
 from .errors import ProxyError
 from .messages import Message, Result
@@ -246,7 +246,7 @@ def _subscription(topic: str, path: str, group: Optional[str], timeout: Optional
 
 def _json_object(raw: bytes) -> Dict[str, Any]:
     try:
-        value = json.loads(raw) if raw else {}
+        value: Any = json.loads(raw) if raw else {}
     except ValueError:
         return {"status": raw.decode(errors="replace")}
-    return value if isinstance(value, dict) else {"status": value}
+    return cast(Dict[str, Any], value) if isinstance(value, dict) else {"status": value}

@@ -13,7 +13,7 @@ from .client import ProxyClient, proxy_url_from_environment
 from .errors import ProxyError
 from .messages import Result
 from .registration import Registration
-from .routes import DEFAULT_GROUP, SERVICE, SLOT, Handler, Route, Routes, default_path
+from .routes import DEFAULT_GROUP, SERVICE, SLOT, Route, Routes, default_path
 from .stream import NodeStream
 
 log = logging.getLogger("gilmour_proxy")
@@ -169,13 +169,16 @@ class Node:
         """``start()`` (unless started already), then block until SIGTERM, Ctrl+C or ``stop()``; then deregister
         and stop."""
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, lambda *_: self._stopping.set())
+            signal.signal(signal.SIGTERM, self._on_sigterm)
         self.start()
         try:
             self._stopping.wait()
         except KeyboardInterrupt:
             pass
         self.stop()
+
+    def _on_sigterm(self, signum: int, frame: Any) -> None:
+        self._stopping.set()
 
     def stop(self) -> None:
         """Deregisters (best effort: the proxy may be gone already) and stops serving. Only the first call does

@@ -6,11 +6,12 @@ import concurrent.futures
 import http.client
 import json
 import logging
+import random
 import socket
 import threading
 import urllib.parse
 from http import HTTPStatus
-from typing import Any, Dict, Optional, Set
+from typing import Any, Dict, Optional, Set, cast
 
 from .client import ProxyClient
 from .errors import ProxyError
@@ -128,7 +129,8 @@ class NodeStream:
                 log.exception("the stream of node %s failed; reconnecting in %.1f s", node_id, delay)
             finally:
                 self.ready.clear()
-            if self._stopping.wait(delay):
+            # Jitter: the nodes of a restarted proxy do not all come back in the same instant.
+            if self._stopping.wait(delay * random.uniform(0.5, 1.0)):
                 break
             delay = min(delay * 2, LAST_RETRY_DELAY)
         self._settled.set()
@@ -207,8 +209,8 @@ class NodeStream:
             fields = json.loads(event.data)
             self._submit(node_id, event.event, fields)
         elif event.event == "close":
-            reason = json.loads(event.data).get("reason") if event.data else None
-            return str(reason or "closed")
+            fields: Dict[str, Any] = json.loads(event.data) if event.data else {}
+            return str(fields.get("reason") or "closed")
         return None
 
     def _submit(self, node_id: str, kind: str, fields: Dict[str, Any]) -> None:
@@ -245,7 +247,7 @@ class NodeStream:
 
 def _refusal(raw: bytes, reason: str) -> str:
     try:
-        value = json.loads(raw)
+        value: Any = json.loads(raw)
     except ValueError:
         return reason
-    return str(value.get("status") or reason) if isinstance(value, dict) else reason
+    return str(cast(Dict[str, Any], value).get("status") or reason) if isinstance(value, dict) else reason

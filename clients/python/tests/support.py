@@ -46,7 +46,7 @@ def secured_proxy(api_key: Optional[str] = None) -> ProxyClient:
 def skip_unless_transport(test: unittest.TestCase, proxy: ProxyClient, transport: str) -> None:
     """Skips ``test`` on a proxy that predates the ``transport`` field (it refuses the unknown field with 400)."""
     try:
-        answer = proxy.register(transport, **({} if transport != "stream" else {"services": []}))
+        answer = proxy.register(transport)
     except ProxyError as error:
         if error.status == 400 and "transport" in error.message:
             test.skipTest(f"this proxy has no {transport} transport")

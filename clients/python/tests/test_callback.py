@@ -70,7 +70,7 @@ class CallbackNodeTests(unittest.TestCase):
         started(self, node)
         sender = node.signal(prefix + ".started", {"by": "test"})
 
-        delivery = eventually(lambda: got and got[0], lambda: "the slot got nothing")
+        delivery = eventually(lambda: got[0] if got else None, lambda: "the slot got nothing")
         self.assertEqual((prefix + ".started", {"by": "test"}, sender), (delivery.topic, delivery.data, delivery.sender))
 
     def test_a_delivery_to_a_path_the_node_does_not_serve_leaves_the_next_delivery_intact(self) -> None:
@@ -132,7 +132,7 @@ class CallbackNodeTests(unittest.TestCase):
         outsider = ProxyClient(node.proxy.base_url)
         outsider.deregister(forgotten)
 
-        current = eventually(lambda: node.node_id != forgotten and node.node_id,
+        current = eventually(lambda: node.node_id if node.node_id != forgotten else None,
                              lambda: f"the node still holds {node.node_id}")
         eventually(lambda: status_of(outsider, current) == "ok", lambda: f"{current} is {status_of(outsider, current)}")
 

@@ -37,7 +37,7 @@ class InstallTests(unittest.TestCase):
     def test_the_wheel_holds_the_package_its_type_marker_and_its_metadata(self) -> None:
         sys.path.insert(0, str(PROJECT / "build_backend"))
         try:
-            import gilmour_build
+            import gilmour_build  # pyright: ignore[reportMissingImports]
         finally:
             sys.path.pop(0)
         with tempfile.TemporaryDirectory() as temp:

@@ -75,7 +75,7 @@ class SecuredProxyTests(unittest.TestCase):
         assert forgotten
         secured_proxy().deregister(forgotten)
 
-        current = eventually(lambda: node.node_id != forgotten and node.node_id,
+        current = eventually(lambda: node.node_id if node.node_id != forgotten else None,
                              lambda: f"the node still holds {node.node_id}")
         eventually(lambda: status_of(secured_proxy(), current) == "ok", lambda: f"{current} is not ok")
 

@@ -87,7 +87,7 @@ class StreamClientTests(unittest.TestCase):
         stream.event("request", {"id": "after", "path": "/services/shop.price", "topic": "shop.price",
                                  "sender": "s", "data": "B", "timeout": 5})
 
-        delivery = eventually(lambda: self.signals and self.signals[0], lambda: "the slot got nothing")
+        delivery = eventually(lambda: self.signals[0] if self.signals else None, lambda: "the slot got nothing")
         self.assertEqual(("shop.events.sold", "s-2", {"sku": "A-1"}), (delivery.topic, delivery.sender, delivery.data))
         self.assertEqual("after", self.proxy.next_reply().delivery_id, "a reply was posted for the signal")
 

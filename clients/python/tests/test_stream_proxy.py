@@ -33,7 +33,7 @@ class StreamNodeTests(unittest.TestCase):
         node.signal(prefix + ".one", "s")
 
         self.assertEqual((200, {"streamed": 5}), (result.code, result.data))
-        delivery = eventually(lambda: self.signals and self.signals[0], lambda: "the slot got nothing")
+        delivery = eventually(lambda: self.signals[0] if self.signals else None, lambda: "the slot got nothing")
         self.assertEqual((prefix + ".one", "s"), (delivery.topic, delivery.data))
         seen = open_proxy().node(node.node_id)
         self.assertEqual(("ok", "stream"), (seen["status"], seen.get("transport")))
@@ -63,7 +63,7 @@ class StreamNodeTests(unittest.TestCase):
         assert forgotten
         open_proxy().deregister(forgotten)
 
-        current = eventually(lambda: node.node_id != forgotten and node.node_id,
+        current = eventually(lambda: node.node_id if node.node_id != forgotten else None,
                              lambda: f"the node still holds {node.node_id}")
         eventually(lambda: status_of(open_proxy(), current) == "ok", lambda: f"{current} is not ok")
         self.assertEqual(200, node.request(topic, None, timeout=10).code)

@@ -54,11 +54,13 @@ export class CallbackServer {
     });
   }
 
-  /** Stops listening and closes idle connections; running deliveries finish and answer first. */
-  async stop(): Promise<void> {
+  /** Stops listening and closes idle connections; running deliveries finish and answer first, for at most
+   * `drainSeconds`. */
+  async stop(drainSeconds = 10): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    await Promise.allSettled([...this.inFlight]);
+    const drained = Promise.allSettled([...this.inFlight]);
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, drainSeconds * 1000).unref())]);
     this.server.closeAllConnections();
     await closed;
   }

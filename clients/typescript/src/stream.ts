@@ -91,7 +91,7 @@ export class NodeStream {
   whenReady(seconds: number): Promise<boolean> {
     if (this.isReady) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), seconds * 1000);
+      const timer = setTimeout(() => resolve(false), seconds * 1000).unref();
       this.readyWaiters.push(() => {
         clearTimeout(timer);
         resolve(true);
@@ -147,7 +147,8 @@ export class NodeStream {
       } finally {
         this.isReady = false;
       }
-      if (await pause(delay, this.stopping)) break;
+      // Jitter: the nodes of a restarted proxy do not all come back in the same instant.
+      if (await pause(delay * (0.5 + Math.random() / 2), this.stopping)) break;
       delay = Math.min(delay * 2, LAST_RETRY_DELAY_MS);
     }
   }
