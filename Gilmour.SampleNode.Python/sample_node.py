@@ -1,4 +1,4 @@
-"""The sample Gilmour node the app host runs: two services, a wildcard slot, and a round trip at start.
+"""The sample Gilmour node the app host runs: two services, a wildcard slot, and round trips at start.
 
 Services (exclusion group "sample"):
   sample.echo  answers with the message it got.
@@ -6,22 +6,36 @@ Services (exclusion group "sample"):
 Slot:
   sample.events.*  logs each signal and keeps the last ones; GET /received lists them.
 GET /node answers the node id the proxy gave this process.
+At start it requests its own sample.fib, signals sample.events.started, and requests sample.shout of the
+TypeScript sample node (Gilmour.SampleNode.TypeScript), retrying while nobody serves it yet.
 
-Environment: PORT (listen port), services__controlapi__http__0 or GILMOUR_PROXY_URL (the proxy's control API).
+Environment: PORT (listen port), HOST (bind address), services__controlapi__http__0 or GILMOUR_PROXY_URL (the
+proxy's control API), GILMOUR_API_KEY (the proxy's admin key, if it requires one), GILMOUR_TRANSPORT (callback,
+the default, or stream).
 """
 
 from __future__ import annotations
 
 import collections
 import logging
+import os
 import sys
 import threading
 from typing import Any
+
+try:
+    import gilmour_proxy  # noqa: F401 (installed: pip install ./clients/python)
+except ImportError:
+    # Run from a checkout without installing: the package is in clients/python of the same repository.
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clients", "python"))
 
 from gilmour_proxy import Delivery, Node, ProxyError, Reply
 
 MAX_N = 1000
 KEPT_SIGNALS = 100
+PEER_TOPIC = "sample.shout"
+PEER_ATTEMPTS = 30
+PEER_RETRY_SECONDS = 2.0
 
 log = logging.getLogger("sample_node")
 node = Node.from_environment()
@@ -77,12 +91,32 @@ def show_round_trip() -> None:
         log.warning("round trip failed: %s", error)
 
 
+def ask_peer(stopping: threading.Event) -> None:
+    """Requests the TypeScript sample node's service; code 404 means nobody serves it (yet): the other node may
+    start later, or not run at all."""
+    for _ in range(PEER_ATTEMPTS):
+        try:
+            result = node.request(PEER_TOPIC, {"text": "hello from python"}, timeout=10)
+        except ProxyError as error:
+            log.warning("request %s failed: %s", PEER_TOPIC, error)
+            return
+        if result.code != 404:
+            log.info("peer: request %s answered code %s: %s", PEER_TOPIC, result.code, result.data)
+            return
+        if stopping.wait(PEER_RETRY_SECONDS):
+            return
+    log.info("peer: nobody serves %s; is the TypeScript sample node running?", PEER_TOPIC)
+
+
 def main() -> None:
     # stdout: the dashboard shows stderr lines as errors.
     logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     node.start()
     show_round_trip()
+    stopping = threading.Event()
+    threading.Thread(target=ask_peer, args=(stopping,), name="sample-peer", daemon=True).start()
     node.run()
+    stopping.set()
 
 
 if __name__ == "__main__":
