@@ -62,8 +62,7 @@ public static class GilmourBuilderExtensions
             .WithRedis(backbone)
             .WithServiceRuntime()
             .WithSettings(configuration, GilmourSettings.ControlApiSection, GilmourSettings.PortKey, GilmourSettings.ApiKeyKey);
-        if (apiKey is not null)
-            controlApi.WithEnvironment($"{GilmourSettings.ControlApiSection}:{GilmourSettings.ApiKeyKey}".Replace(":", "__", StringComparison.Ordinal), apiKey);
+        if (apiKey is not null) controlApi.WithEnvironment("Gilmour__ControlApi__ApiKey", apiKey);
 
         var gilmour = builder.AddResource(new GilmourResource(name, controlApi.Resource, dispatcher.Resource, healthMonitor.Resource,
                 backbone.Connection.Resource, apiKey?.Resource))

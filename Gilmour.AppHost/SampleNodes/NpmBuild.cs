@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,8 @@ namespace Gilmour.AppHost.SampleNodes;
 
 /// <summary>
 /// Builds a Node.js node before the app host starts it: <c>npm ci</c> when node_modules is missing or older than
-/// package-lock.json, then <c>npm run build</c> when the output is missing or older than a source. Both are skipped
+/// package-lock.json, then <c>npm run build</c> when the output is missing or older than a source (its own or that of
+/// a package it depends on by path). Both are skipped
 /// when up to date, so starting the app again costs nothing, and several app hosts starting at once (the tests run
 /// three) build one after another instead of writing the same node_modules together.
 /// </summary>
@@ -40,14 +42,38 @@ public static class NpmBuild
             log.LogInformation("{Output} is up to date", output);
     }
 
-    private static DateTime NewestSource(string directory)
+    /// <summary>
+    /// The newest input of the build: the package's manifests and src/, and those of every package it depends on by
+    /// path (<c>"file:../clients/typescript"</c>), whose sources its build compiles too.
+    /// </summary>
+    private static DateTime NewestSource(string directory) =>
+        new[] { directory }.Concat(LocalDependencies(directory))
+            .SelectMany(SourcesOf)
+            .Select(File.GetLastWriteTimeUtc)
+            .DefaultIfEmpty(DateTime.MaxValue)
+            .Max();
+
+    private static IEnumerable<string> SourcesOf(string package)
     {
-        var sources = new[] { "package.json", "package-lock.json", "tsconfig.json" }
-            .Select(f => Path.Combine(directory, f))
-            .Where(File.Exists);
-        var src = Path.Combine(directory, "src");
-        if (Directory.Exists(src)) sources = sources.Concat(Directory.EnumerateFiles(src, "*", SearchOption.AllDirectories));
-        return sources.Select(File.GetLastWriteTimeUtc).DefaultIfEmpty(DateTime.MaxValue).Max();
+        foreach (var manifest in new[] { "package.json", "package-lock.json", "tsconfig.json" }.Select(f => Path.Combine(package, f)))
+            if (File.Exists(manifest)) yield return manifest;
+        var src = Path.Combine(package, "src");
+        if (!Directory.Exists(src)) yield break;
+        foreach (var file in Directory.EnumerateFiles(src, "*", SearchOption.AllDirectories)) yield return file;
+    }
+
+    private static IEnumerable<string> LocalDependencies(string directory)
+    {
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "package.json")));
+        var found = new List<string>();
+        foreach (var section in new[] { "dependencies", "devDependencies" })
+        {
+            if (!manifest.RootElement.TryGetProperty(section, out var dependencies) || dependencies.ValueKind != JsonValueKind.Object) continue;
+            foreach (var dependency in dependencies.EnumerateObject())
+                if (dependency.Value.GetString() is { } spec && spec.StartsWith("file:", StringComparison.Ordinal))
+                    found.Add(Path.GetFullPath(Path.Combine(directory, spec["file:".Length..])));
+        }
+        return found;
     }
 
     private static async Task NpmAsync(string directory, ILogger log, CancellationToken cancellation, params string[] args)
