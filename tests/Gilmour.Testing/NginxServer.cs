@@ -19,7 +19,7 @@ public sealed class NginxServer : IAsyncDisposable
     public IPAddress UpstreamFrom { get; }
     public string Directory { get; }
 
-    /// <summary>What nginx logged; the access log shows each request's client address first.</summary>
+    /// <summary>What nginx logged; the access log shows each request's client and the X-Forwarded-For it sent upstream.</summary>
     public string Logs => string.Join("\n", new[] { "error.log", "access.log" }.Select(name =>
         $"===== nginx {name} =====\n{(File.Exists(Path.Combine(Directory, name)) ? File.ReadAllText(Path.Combine(Directory, name)) : "")}"));
 
@@ -40,7 +40,7 @@ public sealed class NginxServer : IAsyncDisposable
         var configuration = Path.Combine(directory, "nginx.conf");
         await File.WriteAllTextAsync(configuration, Configuration(directory, port, upstream, upstreamFrom));
 
-        var info = new ProcessStartInfo("nginx")
+        var info = new ProcessStartInfo(Executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -92,6 +92,11 @@ public sealed class NginxServer : IAsyncDisposable
         catch (IOException) { }
     }
 
+    /// <summary>nginx on the PATH, or where Debian puts it (/usr/sbin, not on every user's PATH).</summary>
+    private static string Executable =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Append("/usr/sbin")
+            .Select(dir => Path.Combine(dir, "nginx")).FirstOrDefault(File.Exists) ?? "nginx";
+
     private static string Configuration(string directory, int port, Uri upstream, IPAddress upstreamFrom) => $$"""
         # Started as root, nginx would run its worker as nobody, which may not write the temp paths here.
         {{(Environment.UserName == "root" ? "user root;" : "")}}
@@ -100,7 +105,7 @@ public sealed class NginxServer : IAsyncDisposable
         error_log {{directory}}/error.log info;
         events { worker_connections 256; }
         http {
-            log_format forwarded '$remote_addr "$http_x_forwarded_for" "$request" $status';
+            log_format forwarded '$remote_addr "$proxy_add_x_forwarded_for" "$request" $status';
             access_log {{directory}}/access.log forwarded;
             client_body_temp_path {{directory}}/client_body;
             proxy_temp_path {{directory}}/proxy;

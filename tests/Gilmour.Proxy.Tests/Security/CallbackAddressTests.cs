@@ -46,6 +46,10 @@ public sealed class CallbackAddressTests(BehindAProxyFixture proxy) : IClassFixt
         Assert.Equal(NodeAddress.ToString(), (await proxy.Registry.GetAsync(answer.Body.GetProperty("id").GetString()!))!.Host);
         Assert.True(node.HealthProbes >= 1);
         Assert.All(decoys, decoy => Assert.Equal(0, decoy.HealthProbes));
+        // nginx did pass the forged list on, with the node's address appended.
+        if (header == "X-Forwarded-For")
+            await Eventually.HoldsAsync(() => proxy.Nginx.Logs.Contains($"{NodeAddress} \"{forged}, {NodeAddress}\" \"POST /nodes"),
+                TimeSpan.FromSeconds(5), () => proxy.Nginx.Logs);
     }
 
     [Theory]

@@ -53,8 +53,7 @@ public sealed class NodeCredentialsTests(SecuredProxyFixture proxy) : IClassFixt
             var answer = await proxy.Control.CallAsync(new HttpMethod(route.Method), route.PathFor(issued.Id), route.BodyBytes,
                 headers: Bearer(issued.Token));
 
-            // Each call does what it does with the admin key: 200, or 499 for a request nobody answers.
-            Assert.True(answer.Code is 200 or 499, $"{route}: {answer}");
+            Assert.True(RanTheEndpoint(route, answer), $"{route}: {answer}");
         }
         Assert.Null(await proxy.Registry.GetAsync(issued.Id));
     }
@@ -68,10 +67,17 @@ public sealed class NodeCredentialsTests(SecuredProxyFixture proxy) : IClassFixt
         {
             var answer = await proxy.Control.CallAsync(new HttpMethod(route.Method), route.PathFor(issued.Id), route.BodyBytes, headers: Admin);
 
-            Assert.True(answer.Code is 200 or 499, $"{route}: {answer}");
+            Assert.True(RanTheEndpoint(route, answer), $"{route}: {answer}");
         }
         Assert.Null(await proxy.Registry.GetAsync(issued.Id));
     }
+
+    /// <summary>
+    /// The call got past the credentials and did its work: 200, or for the request to a topic nobody serves, the
+    /// Gilmour reply (404 "No active listeners") in its usual body.
+    /// </summary>
+    private static bool RanTheEndpoint(NodeRoute route, Answer answer) =>
+        answer.Code == 200 || (route.Template == "/request/{id}" && answer.Code == 404 && answer.Body.TryGetProperty("messages", out _));
 
     [Theory]
     [InlineData("GET", "/nodes")]
