@@ -39,8 +39,8 @@ public sealed class DispatcherLifecycleTests
         await using var redis = new RedisServer();
         var services = new List<Task<ServiceProcess>>
         {
-            ServiceProcess.StartAsync(ProxyHarness.Dispatcher, redis.ConnectionString, HealthMonitor.HealthProxy.Settings, readyWithin: TimeSpan.FromSeconds(60)),
-            ServiceProcess.StartAsync(ProxyHarness.HealthMonitor, redis.ConnectionString, HealthMonitor.HealthProxy.Settings, readyWithin: TimeSpan.FromSeconds(60)),
+            ServiceProcess.StartAsync(ProxyHarness.Dispatcher, redis.ConnectionString, HealthMonitor.HealthProxy.Settings, readyWithin: ServiceProcess.ReadyWithin),
+            ServiceProcess.StartAsync(ProxyHarness.HealthMonitor, redis.ConnectionString, HealthMonitor.HealthProxy.Settings, readyWithin: ServiceProcess.ReadyWithin),
         };
         try
         {
