@@ -1,3 +1,4 @@
+using Gilmour.ServiceDefaults;
 using System.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,10 +21,11 @@ public sealed class IdleMemoryTrimOptions
 
 /// <summary>
 /// Gives the operating system back the memory a burst left behind once a service is idle. Large messages grow the
-/// large-object heap by hundreds of MiB (16 concurrent 1 MB requests left ControlApi at 460 MiB and Dispatcher at
-/// 550 MiB), and an idle process allocates nothing, so no collection ever runs that would return it. After
-/// <see cref="IdleMemoryTrimOptions.IdleSeconds"/> with almost no allocation, one compacting full collection in
-/// aggressive mode decommits it; it runs once per quiet spell, and never under load.
+/// large-object heap by hundreds of MiB, and an idle process allocates nothing, so no collection ever runs that would
+/// return it. After <see cref="IdleMemoryTrimOptions.IdleSeconds"/> with almost no allocation, one compacting full
+/// collection in aggressive mode decommits it; <see cref="QuietSpell"/> decides when, at most once per quiet spell and
+/// never under load. Each trim logs what the collection did (its number, whether it compacted, the GC's committed
+/// memory and the working set before and after); the looks that do not trim log at Debug why not.
 /// </summary>
 public sealed partial class IdleMemoryTrim(IOptions<IdleMemoryTrimOptions> options, ILogger<IdleMemoryTrim> logger) : BackgroundService
 {
@@ -36,37 +38,61 @@ public sealed partial class IdleMemoryTrim(IOptions<IdleMemoryTrimOptions> optio
     {
         var settings = options.Value;
         if (settings.IdleSeconds <= 0) return;
+        var spell = new QuietSpell(IdleAllocationBytes, settings.MinimumSlackMiB * MiB);
         using var timer = new PeriodicTimer(settings.Idle);
         var allocated = GC.GetTotalAllocatedBytes();
-        var trimmedSinceLastLoad = false;
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             var now = GC.GetTotalAllocatedBytes();
-            var idle = now - allocated < IdleAllocationBytes;
-            allocated = now;
-            if (!idle)
+            var last = GC.GetGCMemoryInfo();
+            // What the last collection left committed, plus what the heap grew by since: the last collection of an
+            // idle service may have run before the end of its burst, whose large objects then took memory after it.
+            var committed = last.TotalCommittedBytes + Math.Max(0, GC.GetTotalMemory(forceFullCollection: false) - last.HeapSizeBytes);
+            var slack = Math.Max(0, committed - (last.HeapSizeBytes - last.FragmentedBytes));
+            var step = spell.Next(now - allocated, slack);
+            switch (step)
             {
-                trimmedSinceLastLoad = false;
-                continue;
+                case QuietSpellStep.Busy:
+                    LogBusy((now - allocated) / MiB, settings.IdleSeconds);
+                    break;
+                case QuietSpellStep.TooLittleSlack:
+                    LogNothingToGiveBack(slack / MiB);
+                    break;
+                case QuietSpellStep.TrimmedAlready:
+                    LogTrimmedAlready();
+                    break;
+                case QuietSpellStep.Trim:
+                    Trim(committed, slack);
+                    // The collection and its log line are not the service's own allocation.
+                    now = GC.GetTotalAllocatedBytes();
+                    break;
             }
-            if (trimmedSinceLastLoad || Slack() < settings.MinimumSlackMiB * MiB) continue;
-
-            var before = Environment.WorkingSet;
-            GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            trimmedSinceLastLoad = true;
-            allocated = GC.GetTotalAllocatedBytes();
-            LogTrimmed(before / MiB, Environment.WorkingSet / MiB);
+            allocated = now;
         }
     }
 
-    /// <summary>Memory the GC holds beyond what the last collection found alive.</summary>
-    private static long Slack()
+    private void Trim(long committed, long slack)
     {
-        var info = GC.GetGCMemoryInfo();
-        return info.TotalCommittedBytes - (info.HeapSizeBytes - info.FragmentedBytes);
+        var workingSet = Environment.WorkingSet;
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        var trim = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        LogTrimmed(trim.Index, trim.Compacted, slack / MiB, committed / MiB, trim.TotalCommittedBytes / MiB,
+            workingSet / MiB, Environment.WorkingSet / MiB);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Idle: gave back memory a burst left, working set {BeforeMiB} MiB -> {AfterMiB} MiB")]
-    private partial void LogTrimmed(long beforeMiB, long afterMiB);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Idle: gave back memory a burst left, compacting collection #{Collection} " +
+        "(compacted {Compacted}) with {SlackMiB} MiB beyond the live heap: GC committed {CommittedBeforeMiB} -> {CommittedAfterMiB} MiB, " +
+        "working set {WorkingSetBeforeMiB} -> {WorkingSetAfterMiB} MiB")]
+    private partial void LogTrimmed(long collection, bool compacted, long slackMiB, long committedBeforeMiB, long committedAfterMiB,
+        long workingSetBeforeMiB, long workingSetAfterMiB);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Not idle: {AllocatedMiB} MiB allocated in the last {IdleSeconds} s")]
+    private partial void LogBusy(long allocatedMiB, double idleSeconds);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Idle, nothing to give back: {SlackMiB} MiB beyond the live heap")]
+    private partial void LogNothingToGiveBack(long slackMiB);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Still idle; this quiet spell's memory was given back already")]
+    private partial void LogTrimmedAlready();
 }

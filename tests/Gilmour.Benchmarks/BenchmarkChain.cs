@@ -32,11 +32,13 @@ public sealed class BenchmarkChain : IAsyncDisposable
     private readonly ConnectionMultiplexer _responderRedis;
     private readonly ConnectionMultiplexer _floorRedis;
     private readonly Responder _responder;
+    private readonly DirectoryInfo _redisDirectory;
 
     private BenchmarkChain(ProxyHarness proxy, EchoNode node, HttpClient http, string nodeId, ConnectionMultiplexer responderRedis,
         Responder responder, ConnectionMultiplexer floorRedis, Requester floorRequester, ConnectionMultiplexer goStyleRedis,
-        RedigoPool goPool)
+        RedigoPool goPool, DirectoryInfo redisDirectory)
     {
+        _redisDirectory = redisDirectory;
         Proxy = proxy;
         Node = node;
         Http = http;
@@ -84,7 +86,9 @@ public sealed class BenchmarkChain : IAsyncDisposable
         };
         foreach (var (key, value) in options.ServiceEnvironment) settings[key] = value;
         var node = await EchoNode.StartAsync();
-        var proxy = await ProxyHarness.StartAsync(settings);
+        // A dump directory of its own: the Redis restart at the end of a run saves and reloads its data there.
+        var redisDirectory = Directory.CreateTempSubdirectory("gilmour-bench-redis-");
+        var proxy = await ProxyHarness.StartAsync(settings, new RedisServer { ExtraArguments = ["--dir", redisDirectory.FullName] });
         var http = new HttpClient(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = int.MaxValue,
@@ -110,7 +114,7 @@ public sealed class BenchmarkChain : IAsyncDisposable
         await floorRequester.StartAsync();
         var goStyleRedis = await proxy.Redis.ConnectAsync();
         return new BenchmarkChain(proxy, node, http, nodeId, responderRedis, responder, floorRedis, floorRequester, goStyleRedis,
-            new RedigoPool(proxy.Redis.Port));
+            new RedigoPool(proxy.Redis.Port), redisDirectory);
     }
 
     /// <summary>POST /nodes; returns the node's id. Returns only once its subscriptions are live (the API waits).</summary>
@@ -143,5 +147,6 @@ public sealed class BenchmarkChain : IAsyncDisposable
         await GoPool.DisposeAsync();
         await Proxy.DisposeAsync();
         await Node.DisposeAsync();
+        _redisDirectory.Delete(recursive: true);
     }
 }

@@ -64,6 +64,10 @@ if (options.Scale)
     Console.WriteLine("Scale:");
     Console.WriteLine(await ScaleRun.RunAsync(chain, options, rss, cpu));
 }
+// Last: it restarts the Redis everything above runs on.
+Console.WriteLine();
+Console.WriteLine("Redis restart:");
+Console.WriteLine(await RedisRestartRun.RunAsync(chain));
 return measurements.Any(m => m.Completed == 0) ? 1 : 0;
 
 internal static partial class Program

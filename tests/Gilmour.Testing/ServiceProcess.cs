@@ -25,6 +25,12 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
     public string Output => string.Join(Environment.NewLine, _output);
 
+    /// <summary>
+    /// How long a start may take to answer /health 200 by default. A healthy start is seconds; the limit only turns a
+    /// service that never comes up into a failure, so it leaves room for a machine loaded many times over.
+    /// </summary>
+    public static readonly TimeSpan ReadyWithin = TimeSpan.FromSeconds(120);
+
     private ServiceProcess(string name, int port, Process process)
     {
         Name = name;
@@ -68,7 +74,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await service.WaitHealthyAsync(readyWithin ?? TimeSpan.FromSeconds(30));
+            await service.WaitHealthyAsync(readyWithin ?? ReadyWithin);
         }
         catch
         {

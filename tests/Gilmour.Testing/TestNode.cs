@@ -46,6 +46,10 @@ public sealed class TestNode : IAsyncDisposable
     public int HealthProbes => _healthProbes;
     private int _healthProbes;
 
+    /// <summary>When each health probe arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamps), oldest first.</summary>
+    public IReadOnlyList<long> HealthProbeTimes { get { lock (_healthProbeTimes) return [.. _healthProbeTimes]; } }
+    private readonly List<long> _healthProbeTimes = [];
+
     /// <summary>Response writes that failed because the proxy had closed the connection (a timed-out delivery).</summary>
     public IReadOnlyList<Exception> WriteFailures { get { lock (_writeFailures) return _writeFailures.ToList(); } }
 
@@ -110,6 +114,7 @@ public sealed class TestNode : IAsyncDisposable
         var path = context.Request.Path.Value ?? "/";
         if (HttpMethods.IsGet(context.Request.Method) && path == HealthPath)
         {
+            lock (_healthProbeTimes) _healthProbeTimes.Add(System.Diagnostics.Stopwatch.GetTimestamp());
             Interlocked.Increment(ref _healthProbes);
             if (HealthDelay > TimeSpan.Zero)
             {

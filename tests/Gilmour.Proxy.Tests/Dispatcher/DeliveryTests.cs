@@ -94,10 +94,11 @@ public sealed class DeliveryTests(DeliveryProxy fixture) : IClassFixture<Deliver
     {
         var topic = DeliveryProxy.Topic("slow");
         await using var node = await TestNode.StartAsync();
-        // Ignores the aborted request on purpose: it answers late, as a careless node would.
-        node.Handle("/slow", async (_, _) =>
+        // Answers only once the proxy has given up on it (it aborts the request at the subscription's timeout), as a
+        // careless node would; however slow the machine, the answer is then late. The bound only ends a hung test.
+        node.Handle("/slow", async (_, aborted) =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(2.5), CancellationToken.None);
+            await Task.Delay(TimeSpan.FromSeconds(30), aborted).ContinueWith(_ => { }, CancellationToken.None);
             return new NodeAnswer(200, "\"finally\"");
         });
         var id = await Control.RegisterNodeAsync(node.Port, Service(topic, "/slow", timeout: 1));
@@ -234,10 +235,15 @@ public sealed class DeliveryTests(DeliveryProxy fixture) : IClassFixture<Deliver
         await using var node = await TestNode.StartAsync();
         var running = 0;
         var most = 0;
+        var twoRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         node.Handle("/capped", async (delivery, _) =>
         {
             var now = Interlocked.Increment(ref running);
             InterlockedMax(ref most, now);
+            // The first deliveries wait for each other, so the cap is reached however slowly they arrive; each then
+            // stays a moment, so a third one beyond the cap would be seen running beside them.
+            if (now >= 2) twoRunning.TrySetResult();
+            await twoRunning.Task.WaitAsync(TimeSpan.FromSeconds(15));
             await Task.Delay(200, CancellationToken.None);
             Interlocked.Decrement(ref running);
             return new NodeAnswer(200, delivery.Body.GetProperty("data").GetRawText());

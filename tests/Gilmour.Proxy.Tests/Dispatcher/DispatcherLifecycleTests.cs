@@ -37,15 +37,17 @@ public sealed class DispatcherLifecycleTests
     public async Task Dispatcher_and_HealthMonitor_started_while_Redis_is_down_wait_for_it_and_then_work()
     {
         await using var redis = new RedisServer();
+        int[] ports = [FreePort.Next(), FreePort.Next()];
         var services = new List<Task<ServiceProcess>>
         {
-            ServiceProcess.StartAsync(ProxyHarness.Dispatcher, redis.ConnectionString, HealthMonitor.HealthProxy.Settings, readyWithin: TimeSpan.FromSeconds(60)),
-            ServiceProcess.StartAsync(ProxyHarness.HealthMonitor, redis.ConnectionString, HealthMonitor.HealthProxy.Settings, readyWithin: TimeSpan.FromSeconds(60)),
+            ServiceProcess.StartAsync(ProxyHarness.Dispatcher, redis.ConnectionString, HealthMonitor.HealthProxy.Settings, ports[0]),
+            ServiceProcess.StartAsync(ProxyHarness.HealthMonitor, redis.ConnectionString, HealthMonitor.HealthProxy.Settings, ports[1]),
         };
         try
         {
-            // Redis stays away for a while: long enough for a service that gives up or crashes on it to do so.
-            await Task.Delay(TimeSpan.FromSeconds(3));
+            // Redis stays away until each service is up and has seen it missing in three health checks in a row: by
+            // then a service that gives up or crashes on it has done so.
+            await Task.WhenAll(ports.Select(port => SeesRedisMissingAsync(port, times: 3)));
             Assert.DoesNotContain(services, service => service.IsFaulted);
             await redis.StartAsync();
             services.Add(ServiceProcess.StartAsync(ProxyHarness.ControlApi, redis.ConnectionString));
@@ -77,6 +79,29 @@ public sealed class DispatcherLifecycleTests
                 }
             }
         }
+    }
+
+    /// <summary>Waits until the service on <paramref name="port"/> answers /health 503 <paramref name="times"/> times in a row.</summary>
+    private static async Task SeesRedisMissingAsync(int port, int times)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        var inARow = 0;
+        var last = "no answer yet";
+        await Eventually.HoldsAsync(async () =>
+        {
+            try
+            {
+                using var health = await http.GetAsync("/health");
+                last = $"{(int)health.StatusCode}";
+                inARow = health.StatusCode == HttpStatusCode.ServiceUnavailable ? inARow + 1 : 0;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                last = e.Message;
+                inARow = 0;
+            }
+            return inARow >= times;
+        }, ServiceProcess.ReadyWithin, () => $"port {port}: /health never said 503 {times} times in a row while Redis was away (last: {last})");
     }
 
     [Fact]
@@ -143,12 +168,16 @@ public sealed class DispatcherLifecycleTests
         await bus.ListenersBecomeAsync(Channels.Slot(slot), 2, logs: () => proxy.Logs);
         await bus.ListenersBecomeAsync(Channels.Request(service), 2, logs: () => proxy.Logs);
 
+        await using var monitor = await RedisMonitor.StartAsync(proxy.Redis.Port);
         var senders = new List<string>();
         for (var i = 0; i < 40; i++) senders.Add(await bus.SignalAsync(slot, $"{i}"));
         var replies = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => bus.RequestAsync(service, $"{i}")));
         await node.WaitForDeliveriesAsync("/t", 40);
-        // A duplicate would come from the other replica at about the same time as the original: give it that time.
-        await Task.Delay(TimeSpan.FromMilliseconds(500));
+        // A duplicate would come from the replica that lost: once both have asked Redis for every message's lock or
+        // claim (SET ... NX), each has decided whether to deliver, and no duplicate can come any more.
+        var delivered = node.DeliveriesTo("/t").Concat(node.DeliveriesTo("/s")).Select(d => d.Body.GetProperty("sender").GetString()!).ToList();
+        await Eventually.HoldsAsync(() => delivered.All(sender => monitor.Commands.Count(c => IsClaim(c, sender)) >= 2), TimeSpan.FromSeconds(30),
+            () => $"not every message was claimed by both replicas:\n{string.Join("\n", monitor.Commands.Where(c => c.Contains("\"SET\"", StringComparison.OrdinalIgnoreCase)).Take(20))}");
 
         Assert.All(replies, reply => Assert.Equal(200, reply.Code));
         Assert.Equal(senders.Order(), node.DeliveriesTo("/t").Select(d => d.Body.GetProperty("sender").GetString()!).Order());
@@ -158,8 +187,13 @@ public sealed class DispatcherLifecycleTests
         await second.KillAsync();
         await bus.ListenersBecomeAsync(Channels.Slot(slot), 1, logs: () => proxy.Logs);
         var late = await bus.SignalAsync(slot, "\"after\"");
-        var delivered = await node.WaitForDeliveriesAsync("/t", 41);
-        Assert.Equal(late, delivered.Last().Body.GetProperty("sender").GetString());
+        var deliveredLate = await node.WaitForDeliveriesAsync("/t", 41);
+        Assert.Equal(late, deliveredLate.Last().Body.GetProperty("sender").GetString());
         Assert.Equal(200, (await bus.RequestAsync(service, "{}")).Code);
     }
+
+    /// <summary>A SET ... NX of a key naming <paramref name="sender"/>: an exclusion lock or an ungrouped slot's claim.</summary>
+    private static bool IsClaim(string command, string sender) =>
+        command.Contains("\"SET\"", StringComparison.OrdinalIgnoreCase) && command.Contains(sender, StringComparison.Ordinal)
+        && command.Contains("\"NX\"", StringComparison.OrdinalIgnoreCase);
 }

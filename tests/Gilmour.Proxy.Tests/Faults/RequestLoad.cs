@@ -4,8 +4,8 @@ using Gilmour.Proxy.Tests.Support;
 
 namespace Gilmour.Proxy.Tests.Faults;
 
-/// <summary>One answer of the load: when it came, its HTTP status, its body, and the number sent as the message.</summary>
-public sealed record Outcome(TimeSpan At, int Status, string Body, int Sequence);
+/// <summary>One answer of the load: when it came, its HTTP status, its body, the number sent as the message, and when it was sent.</summary>
+public sealed record Outcome(TimeSpan At, int Status, string Body, int Sequence, TimeSpan SentAt);
 
 /// <summary>
 /// Keep-alive clients sending requests from one node to a topic in a loop, each message a fresh number, every
@@ -28,8 +28,9 @@ public sealed class RequestLoad
             while (!_stop.IsCancellationRequested)
             {
                 var n = Interlocked.Increment(ref _sequence);
+                var sentAt = _clock.Elapsed;
                 var answer = await _http.PostAsync($"/request/{nodeId}", $$"""{"topic":"{{topic}}","message":{{n}},"timeout":{{timeoutSeconds}}}""");
-                _outcomes.Enqueue(new Outcome(_clock.Elapsed, answer.Code, answer.Raw, n));
+                _outcomes.Enqueue(new Outcome(_clock.Elapsed, answer.Code, answer.Raw, n, sentAt));
             }
         })).ToList();
     }

@@ -23,10 +23,12 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
     {
         ["Gilmour__HealthMonitor__IntervalSeconds"] = "1",
         ["Gilmour__HealthMonitor__ProbeTimeoutSeconds"] = "0.9",
-        // Restarts load the two cores; a slow probe must not take the node's subscriptions away mid-test.
-        ["Gilmour__HealthMonitor__FailureThreshold"] = "3",
-        // A stopping ControlApi drains this long: the balancer's probes (every 100 ms) see its 503 well within it.
-        ["Gilmour__ControlApi__ShutdownDrainSeconds"] = "1.5",
+        // Restarts load the two cores; a slow probe must not take the node's subscriptions away mid-test, and nothing
+        // here tests unavailability: only ten misses in a row do.
+        ["Gilmour__HealthMonitor__FailureThreshold"] = "10",
+        // A stopping ControlApi drains this long: the balancer's probes (every 100 ms, each allowed 1 s) must see its
+        // 503 within it even on a loaded machine, or calls would still go to it as it stops listening.
+        ["Gilmour__ControlApi__ShutdownDrainSeconds"] = "5",
         // Kestrel's per-request log lines (off by default) let the test tell which calls a stopped ControlApi took up.
         ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
     };
@@ -69,31 +71,37 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         var exits = new List<string>();
         foreach (var dispatcher in Replicas(originals, ProxyHarness.Dispatcher))
         {
+            var step = load.Results.Count;
             await TerminateAsync(dispatcher, exits, () => load.Now);
             await harness.StartServiceAsync(ProxyHarness.Dispatcher);
             await WaitServedByTwoDispatchersAsync(harness, redis);
+            await KeptGoingAsync(load, step, harness);
         }
         foreach (var control in Replicas(originals, ProxyHarness.ControlApi))
         {
             // The stopping replica answers /health with 503 while it drains: the balancer stops sending to it, and the
             // calls on its open connections are answered and closed (Connection: close) before the server stops.
+            var step = load.Results.Count;
             await TerminateAsync(control, exits, () => load.Now);
             var replacement = await harness.StartServiceAsync(ProxyHarness.ControlApi);
             addresses.Replace(control.BaseAddress, replacement.BaseAddress);
             await Eventually.HoldsAsync(() => load.Results.Any(r => r.Replica == replacement.BaseAddress && r.Status == 200),
-                TimeSpan.FromSeconds(20), () => $"the new ControlApi {replacement.BaseAddress} answered nothing\n{harness.Logs}");
+                TimeSpan.FromSeconds(60), () => $"the new ControlApi {replacement.BaseAddress} answered nothing\n{harness.Logs}");
+            await KeptGoingAsync(load, step, harness);
         }
         foreach (var monitor in Replicas(originals, ProxyHarness.HealthMonitor))
         {
+            var step = load.Results.Count;
             await TerminateAsync(monitor, exits, () => load.Now);
             await harness.StartServiceAsync(ProxyHarness.HealthMonitor);
             var probes = server.HealthProbes;
-            await Eventually.HoldsAsync(() => server.HealthProbes >= probes + 2, TimeSpan.FromSeconds(15),
+            await Eventually.HoldsAsync(() => server.HealthProbes >= probes + 2, TimeSpan.FromSeconds(60),
                 () => $"the node was not probed after a HealthMonitor restart\n{harness.Logs}");
+            await KeptGoingAsync(load, step, harness);
         }
         var restartUntil = load.Now;
         var answeredBefore = load.Results.Count;
-        await Eventually.HoldsAsync(() => load.Results.Count >= answeredBefore + 100, TimeSpan.FromSeconds(20));
+        await Eventually.HoldsAsync(() => load.Results.Count >= answeredBefore + 100, TimeSpan.FromSeconds(60));
         await load.StopAsync();
         var results = load.Results;
 
@@ -114,7 +122,6 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
                              $"{failure.Failure}; reached the node: {reachedNode.Contains(failure.Number)}");
 
         Assert.True(failed.Count == 0, $"{failed.Count} accepted calls were not answered 200, first: {failed.FirstOrDefault()}\n{harness.Logs}");
-        Assert.True(during.Count > 300, $"only {during.Count} calls were sent during the rolling restart");
         Assert.All(results.Where(r => r.Call.Path.StartsWith("/request/", StringComparison.Ordinal)), r => Assert.Equal(r.Number,
             JsonDocument.Parse(r.Body).RootElement.GetProperty("messages")[0].GetProperty("data").GetInt32()));
         Assert.All(exits, exit => Assert.EndsWith("exit code 0", exit));
@@ -122,7 +129,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         var requests = ExactlyOnce.Compare($"service {Service}", Numbers(results, "/request/"), Data(server, "/work"));
         var signals = ExactlyOnce.Compare($"slot {Slot}", Numbers(results, "/signal/"), Data(server, "/events"));
         await Eventually.HoldsAsync(() => ExactlyOnce.Compare(signals.Subscription, Numbers(results, "/signal/"), Data(server, "/events")).Missing.Count == 0,
-            TimeSpan.FromSeconds(10), () => ExactlyOnce.Compare(signals.Subscription, Numbers(results, "/signal/"), Data(server, "/events")).ToString());
+            TimeSpan.FromSeconds(30), () => ExactlyOnce.Compare(signals.Subscription, Numbers(results, "/signal/"), Data(server, "/events")).ToString());
         signals = ExactlyOnce.Compare($"slot {Slot}", Numbers(results, "/signal/"), Data(server, "/events"));
         output.WriteLine(requests.ToString());
         output.WriteLine(signals.ToString());
@@ -130,6 +137,16 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         Assert.True(requests.Holds, requests.ToString());
         Assert.True(signals.Holds, signals.ToString());
     }
+
+    /// <summary>
+    /// Waits until the load has had <see cref="CallsPerStep"/> more calls answered since <paramref name="resultsAtStepStart"/>:
+    /// every replica's restart happens under load, however slowly the machine gets through it.
+    /// </summary>
+    private static Task KeptGoingAsync(BalancedLoad load, int resultsAtStepStart, ProxyHarness harness) =>
+        Eventually.HoldsAsync(() => load.Results.Count >= resultsAtStepStart + CallsPerStep, TimeSpan.FromSeconds(60),
+            () => $"the load stalled: {load.Results.Count - resultsAtStepStart} calls answered in this step\n{harness.Logs}");
+
+    private const int CallsPerStep = 50;
 
     private static List<ServiceProcess> Replicas(IEnumerable<ServiceProcess> services, string name) => [.. services.Where(s => s.Name == name)];
 

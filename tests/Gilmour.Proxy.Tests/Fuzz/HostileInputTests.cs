@@ -56,7 +56,7 @@ public sealed class HostileInputTests(HostileInputFixture proxy, ITestOutputHelp
         Assert.True(wrong.IsEmpty, $"{wrong.Count} of {Calls} calls were not refused with a 4xx {{status}} answer; first ones:\n" +
             string.Join("\n", wrong.Take(10)));
         Assert.All(proxy.Harness.Services, service => Assert.False(service.HasExited, $"{service.Name} died:\n{service.Output}"));
-        foreach (var service in proxy.Harness.Services) await service.WaitHealthyAsync(TimeSpan.FromSeconds(5));
+        foreach (var service in proxy.Harness.Services) await service.WaitHealthyAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(before, await proxy.SnapshotAsync());
     }
 

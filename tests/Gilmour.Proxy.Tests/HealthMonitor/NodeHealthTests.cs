@@ -54,10 +54,13 @@ public sealed class NodeHealthTests(HealthProxy fixture) : IClassFixture<HealthP
         Assert.True(request.Status == HttpStatusCode.ServiceUnavailable, request.ToString());
         Assert.True(signal.Status == HttpStatusCode.ServiceUnavailable, signal.ToString());
 
+        // Probing stopped is shown by rounds that pass without a probe: a healthy node beside it counts the rounds.
+        await using var beside = await TestNode.StartAsync();
+        await Proxy.Control.RegisterNodeAsync(beside.Port);
         await node.RestartAsync();
         var probes = node.HealthProbes;
-        // Nothing can show that probing stopped except time passing without probes: three rounds' worth.
-        await Task.Delay(HealthProxy.Interval * 3);
+        var rounds = beside.HealthProbes;
+        await Eventually.HoldsAsync(() => beside.HealthProbes >= rounds + 3, TimeSpan.FromSeconds(30), () => Proxy.Logs);
         Assert.Equal(probes, node.HealthProbes);
         Assert.Equal(NodeStatus.Dirty, await Bus.StatusAsync(id));
         Assert.Equal(0, await Bus.ListenersAsync(Channels.Request(service)));
