@@ -12,7 +12,7 @@ using StackExchange.Redis;
 namespace Gilmour.Dispatcher;
 
 /// <summary>
-/// Hands one Gilmour message to a node over HTTP (DESIGN.md "Delivery to nodes"): POST
+/// Hands one Gilmour message to a node over HTTP (docs/api.md, "What a node receives"): POST
 /// <c>{topic, sender, data, timeout}</c> to the subscription's path. The Responder calling it has already taken the
 /// exclusion lock, and its token fires at the subscription's timeout: cancelling the request then aborts the
 /// connection, so the node's late answer fails to write, and the Responder replies 499.

@@ -25,7 +25,7 @@ public static class SubscriptionFields
         fields.Timeout ?? Subscription.DefaultTimeoutSeconds);
 }
 
-/// <summary>DESIGN.md's rules for one slot or service; the node-level rules are <see cref="NodeRules"/>'s.</summary>
+/// <summary>The rules for one slot or service as a client sends it; the node-level rules are <see cref="NodeRules"/>'s.</summary>
 public sealed class SubscriptionFieldsValidator<T> : AbstractValidator<T> where T : ISubscriptionFields
 {
     public SubscriptionFieldsValidator(SubscriptionKind kind)

@@ -11,7 +11,7 @@ public delegate Task<Reply> SendRequest(string topic, JsonElement data, TimeSpan
 
 /// <summary>
 /// Runs compositions on the requesting side, as the Go and Ruby libraries do: pipe, andand, oror, batch
-/// (with record), parallel, nested to any depth, with DESIGN.md's input and object-merge rules.
+/// (with record), parallel, nested to any depth, with the input and object-merge rules of docs/api.md ("Compositions").
 /// </summary>
 /// <remarks>
 /// A failure of the transport itself (for example Redis unreachable) is not a result: the exception from

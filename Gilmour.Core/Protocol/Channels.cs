@@ -1,7 +1,7 @@
 namespace Gilmour.Protocol;
 
 /// <summary>
-/// Every Redis channel and key name of the Gilmour protocol (PROTOCOL.md), spelled once.
+/// Every Redis channel and key name of the Gilmour protocol (docs/design.md, "The Gilmour wire protocol"), spelled once.
 /// </summary>
 public static class Channels
 {

@@ -7,7 +7,7 @@ using Gilmour.Testing;
 namespace Gilmour.Proxy.Tests.ControlApi;
 
 /// <summary>
-/// DESIGN.md's error table, row by row, plus hostile bodies: each answer has the right status and a body that is
+/// The error table of docs/api.md, row by row, plus hostile bodies: each answer has the right status and a body that is
 /// exactly <c>{"status": "&lt;message&gt;"}</c>, the registry is unchanged afterwards, and the ControlApi lives on.
 /// </summary>
 public sealed class BadInputTests(BadInputFixture proxy) : IClassFixture<BadInputFixture>

@@ -8,7 +8,7 @@ using Gilmour.Testing;
 
 namespace Gilmour.Proxy.Tests.Observability;
 
-/// <summary>Issue 7, part 1: one trace from the HTTP call of the sending node to the handler of the receiving node.</summary>
+/// <summary>One trace from the HTTP call of the sending node to the handler of the receiving node.</summary>
 [Collection(InProcessHosts.Name)]
 public sealed class TracingTests(InProcessProxy proxy) : IClassFixture<InProcessProxy>
 {
