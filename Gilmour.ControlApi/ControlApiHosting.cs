@@ -8,6 +8,7 @@ using Gilmour.ControlApi.Publishing;
 using Gilmour.ControlApi.Security;
 using Gilmour.Registry;
 using Gilmour.Requests;
+using Gilmour.ServiceDefaults;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -50,6 +51,7 @@ public static class ControlApiHosting
         services.AddSingleton(sp => new NodeStatusCache(sp.GetRequiredService<NodeRegistry>(), sp.GetRequiredService<RegistryChanges>(),
             sp.GetRequiredService<IConnectionMultiplexer>(), TimeProvider.System));
         services.AddSingleton<Publisher>();
+        services.AddSingleton<PublishTelemetry>();
         services.AddHttpClient<NodeHealthCheck>()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false })
             .AsNodeClient();

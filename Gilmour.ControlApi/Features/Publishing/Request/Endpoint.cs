@@ -13,7 +13,8 @@ namespace Gilmour.ControlApi.Features.Publishing.Request;
 /// until answered or timed out (code 499); the HTTP status is the highest code. A client that disconnects
 /// cancels the wait.
 /// </summary>
-public sealed class PublishRequestEndpoint(Publisher publisher, Requester requester, IOptions<ControlApiOptions> options)
+public sealed class PublishRequestEndpoint(Publisher publisher, Requester requester, PublishTelemetry telemetry,
+    IOptions<ControlApiOptions> options)
     : Endpoint<PublishRequestRequest, PublishRequestResponse>
 {
     private static readonly Func<ILogger, string, string, IDisposable?> PublishScope =
@@ -47,7 +48,7 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
         var messages = replies.Select(r => new ReplyView(Payloads.OrNull(r.Data), r.Code)).ToList();
         var code = messages.Count == 0 ? StatusCodes.Status200OK : messages.Max(m => m.Code);
         // A composition's own span only closes: each stage already counted as the Gilmour request it is.
-        if (composition is null) PublishTelemetry.RecordRequest(activity, topic, code, Stopwatch.GetElapsedTime(started));
+        if (composition is null) telemetry.RecordRequest(activity, topic, code, Stopwatch.GetElapsedTime(started));
         else PublishTelemetry.Close(activity, code);
         await Send.ResponseAsync(new PublishRequestResponse(messages, code, messages.Count), ReplyStatus.HttpStatusFor(code), ct);
     }
@@ -58,7 +59,7 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
         using var stage = PublishTelemetry.Start(PublishTelemetry.RequestOperation, topic, Route<string>("id")!);
         var started = Stopwatch.GetTimestamp();
         var reply = await requester.RequestAsync(topic, data, timeout, ct, Activity.Current?.Id);
-        PublishTelemetry.RecordRequest(stage, topic, reply.Code, Stopwatch.GetElapsedTime(started));
+        telemetry.RecordRequest(stage, topic, reply.Code, Stopwatch.GetElapsedTime(started));
         return reply;
     }
 }

@@ -6,7 +6,8 @@ using Gilmour.Requests;
 namespace Gilmour.ControlApi.Features.Publishing.Signal;
 
 /// <summary>POST /signal/{id}: a Gilmour signal (every slot on the topic gets it) on behalf of node {id}.</summary>
-public sealed class PublishSignalEndpoint(Publisher publisher, Requester requester) : Endpoint<PublishSignalRequest, PublishSignalResponse>
+public sealed class PublishSignalEndpoint(Publisher publisher, Requester requester, PublishTelemetry telemetry)
+    : Endpoint<PublishSignalRequest, PublishSignalResponse>
 {
     private static readonly Func<ILogger, string, string, IDisposable?> PublishScope =
         LoggerMessage.DefineScope<string, string>("NodeId:{NodeId} Topic:{Topic}");
@@ -24,7 +25,7 @@ public sealed class PublishSignalEndpoint(Publisher publisher, Requester request
         using var scope = PublishScope(Logger, request.Id, request.Topic!);
         using var activity = PublishTelemetry.Start(PublishTelemetry.SignalOperation, request.Topic!, request.Id);
         var sender = await requester.SignalAsync(request.Topic!, message, ct, Activity.Current?.Id);
-        PublishTelemetry.RecordSignal(activity, request.Topic!, sender);
+        telemetry.RecordSignal(activity, request.Topic!, sender);
         await Send.OkAsync(new PublishSignalResponse("ok", sender), ct);
     }
 }
