@@ -70,6 +70,8 @@ public static class ControlApiHosting
         var drain = app.Services.GetRequiredService<ShutdownDrain>();
         app.Use((context, next) =>
         {
+            // Every answer is the proxy's own unless POST /request says a responder chose its status.
+            context.Response.Headers[AnsweredBy.Header] = AnsweredBy.Proxy;
             if (drain.IsDraining) context.Response.Headers.Connection = "close";
             return next(context);
         });

@@ -32,9 +32,12 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
         var composition = request.Composition is { } spec ? CompositionParser.Parse(spec) : null;
         await publisher.EnsureMayPublishAsync(request.Id);
 
-        var timeout = request.Timeout is { } seconds
-            ? TimeSpan.FromSeconds(Math.Min(seconds, options.Value.MaxRequestTimeoutSeconds))
-            : options.Value.DefaultRequestTimeout;
+        var cap = options.Value.MaxRequestTimeoutSeconds;
+        // A timeout over the cap is cut to it, and the answer says so: 5000 from a caller thinking in milliseconds
+        // must not pass for 5000 seconds.
+        double? capped = request.Timeout > cap ? cap : null;
+        var timeout = request.Timeout is { } seconds ? TimeSpan.FromSeconds(Math.Min(seconds, cap)) : options.Value.DefaultRequestTimeout;
+        if (capped is { } used) HttpContext.Response.Headers[TimeoutCapped.Header] = TimeoutCapped.Format(used);
         var input = Payloads.OrNull(request.Message);
         var topic = request.Topic ?? PublishTelemetry.CompositionDestination;
 
@@ -47,10 +50,12 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
 
         var messages = replies.Select(r => new ReplyView(Payloads.OrNull(r.Data), r.Code)).ToList();
         var code = messages.Count == 0 ? StatusCodes.Status200OK : messages.Max(m => m.Code);
+        var decisive = replies.FirstOrDefault(r => r.Code == code);
+        HttpContext.Response.Headers[AnsweredBy.Header] = decisive is null or { IsLocal: true } ? AnsweredBy.Proxy : AnsweredBy.Node;
         // A composition's own span only closes: each stage already counted as the Gilmour request it is.
         if (composition is null) telemetry.RecordRequest(activity, topic, code, Stopwatch.GetElapsedTime(started));
         else PublishTelemetry.Close(activity, code);
-        await Send.ResponseAsync(new PublishRequestResponse(messages, code, messages.Count), ReplyStatus.HttpStatusFor(code), ct);
+        await Send.ResponseAsync(new PublishRequestResponse(messages, code, messages.Count, capped), ReplyStatus.HttpStatusFor(code), ct);
     }
 
     /// <summary>One stage of a composition: a child span of the composition's, whose id the message carries.</summary>
