@@ -83,11 +83,7 @@ public static class ControlApiHosting
         app.UseFastEndpoints(config =>
         {
             ControlApiJson.Configure(config.Serializer.Options);
-            config.Endpoints.Configurator = endpoint =>
-            {
-                endpoint.AllowAnonymous();
-                ApiDocument.DescribeErrors(endpoint);
-            };
+            config.Endpoints.Configurator = endpoint => endpoint.AllowAnonymous();
             config.Errors.ProducesMetadataType = typeof(ErrorAnswer);
             config.Errors.StatusCode = StatusCodes.Status400BadRequest;
             config.Errors.ResponseBuilder = (failures, _, _) => new ErrorAnswer(ErrorMapping.Describe(failures));

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using FastEndpoints;
 using Gilmour.Compositions;
+using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Publishing;
 using Gilmour.Requests;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,35 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
     {
         Post("/request/{id}");
         RequestBinder(new RequestBinder<PublishRequestRequest>(BindingSource.JsonBody | BindingSource.RouteValues));
+        Summary(s =>
+        {
+            s.Summary = "Send a Gilmour request, or a composition of requests, on behalf of node {id}";
+            s.Description = "Exactly one of topic and composition. Blocks until answered or timed out. The HTTP status is the " +
+                "highest code of the messages, and Gilmour-Answered-By says who chose it: node (a responder replied with it) or " +
+                "proxy (404: nobody serves the topic; 499: no reply within the timeout). A timeout above " +
+                "Gilmour:ControlApi:MaxRequestTimeoutSeconds is capped, and the answer then carries Gilmour-Timeout-Capped and " +
+                "timeout_capped.";
+            s.RequestExamples.Add(new RequestExample(new { Topic = "shop.price", Message = new { Sku = "A1" }, Timeout = 5 }, "request"));
+            s.RequestExamples.Add(new RequestExample(new
+            {
+                Composition = new { Pipe = new object[] { new { Topic = "shop.price" }, new { Topic = "shop.tax", Message = new { Country = "NL" } } } },
+                Message = new { Sku = "A1" },
+            }, "composition"));
+            s.Answers(StatusCodes.Status200OK, "the reply (several messages for parallel and recorded batch)",
+                new PublishRequestResponse([new ReplyView(JsonSerializer.SerializeToElement(new { sku = "A1", price = 42 }), 200)], 200, 1),
+                Refusal.BadInput("give exactly one of topic and composition"),
+                new Refusal(StatusCodes.Status404NotFound,
+                    "no node has this id (a request nobody serves is also 404, with the messages body and Gilmour-Answered-By: proxy)",
+                    "node 0f8fad5b-d9cb-469f-a165-70867728950e not found"),
+                Refusal.TooLarge,
+                Refusal.NotJson,
+                new Refusal(StatusCodes.Status503ServiceUnavailable, "the sending node is not ok (unavailable or dirty), or Redis is out of reach",
+                    "node 0f8fad5b-d9cb-469f-a165-70867728950e is unavailable: publishing refused"));
+            s.Response(499, "no reply within the timeout (Gilmour's code for a timed-out request)", "application/json",
+                new PublishRequestResponse([new ReplyView(JsonSerializer.SerializeToElement("Execution timed out"), 499)], 499, 1));
+            s.Response(StatusCodes.Status500InternalServerError, "the responder's handler failed (its code, not the proxy's)",
+                "application/json", new PublishRequestResponse([new ReplyView(JsonSerializer.SerializeToElement("out of stock"), 500)], 500, 1));
+        });
     }
 
     public override async Task HandleAsync(PublishRequestRequest request, CancellationToken ct)

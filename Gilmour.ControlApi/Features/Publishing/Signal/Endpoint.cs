@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FastEndpoints;
+using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Publishing;
 using Gilmour.Requests;
 
@@ -16,6 +17,21 @@ public sealed class PublishSignalEndpoint(Publisher publisher, Requester request
     {
         Post("/signal/{id}");
         RequestBinder(new RequestBinder<PublishSignalRequest>(BindingSource.JsonBody | BindingSource.RouteValues));
+        Summary(s =>
+        {
+            s.Summary = "Send a Gilmour signal on behalf of node {id}";
+            s.Description = "Every slot on the topic gets it (a grouped slot once per exclusion group); nothing is replied. A " +
+                "signal nobody listens to is not an error.";
+            s.ExampleRequest = new { Topic = "shop.events.sold", Message = new { Sku = "A1", Quantity = 2 } };
+            s.Answers(StatusCodes.Status200OK, "published, with the sender it went out with",
+                new PublishSignalResponse("ok", "6f1c2d0e9a8b7c6d5e4f3a2b1c0d9e8f.1"),
+                Refusal.BadInput("topic may not contain '*': publish to a concrete topic (wildcards are for slots)"),
+                Refusal.UnknownNode,
+                Refusal.TooLarge,
+                Refusal.NotJson,
+                new Refusal(StatusCodes.Status503ServiceUnavailable, "the sending node is not ok (unavailable or dirty), or Redis is out of reach",
+                    "node 0f8fad5b-d9cb-469f-a165-70867728950e is dirty: publishing refused"));
+        });
     }
 
     public override async Task HandleAsync(PublishSignalRequest request, CancellationToken ct)
