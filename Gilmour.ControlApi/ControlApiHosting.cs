@@ -8,6 +8,7 @@ using Gilmour.ControlApi.Publishing;
 using Gilmour.ControlApi.Security;
 using Gilmour.Registry;
 using Gilmour.Requests;
+using Gilmour.ServiceDefaults;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -58,6 +59,7 @@ public static class ControlApiHosting
         services.AddSingleton(sp => new NodeStatusCache(sp.GetRequiredService<NodeRegistry>(), sp.GetRequiredService<RegistryChanges>(),
             sp.GetRequiredService<IConnectionMultiplexer>(), TimeProvider.System));
         services.AddSingleton<Publisher>();
+        services.AddSingleton<PublishTelemetry>();
         services.AddHttpClient<NodeHealthCheck>()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false })
             .AsNodeClient();
@@ -76,6 +78,8 @@ public static class ControlApiHosting
         var drain = app.Services.GetRequiredService<ShutdownDrain>();
         app.Use((context, next) =>
         {
+            // Every answer is the proxy's own unless POST /request says a responder chose its status.
+            context.Response.Headers[AnsweredBy.Header] = AnsweredBy.Proxy;
             if (drain.IsDraining) context.Response.Headers.Connection = "close";
             return next(context);
         });
@@ -87,11 +91,7 @@ public static class ControlApiHosting
         app.UseFastEndpoints(config =>
         {
             ControlApiJson.Configure(config.Serializer.Options);
-            config.Endpoints.Configurator = endpoint =>
-            {
-                endpoint.AllowAnonymous();
-                ApiDocument.DescribeErrors(endpoint);
-            };
+            config.Endpoints.Configurator = endpoint => endpoint.AllowAnonymous();
             config.Errors.ProducesMetadataType = typeof(ErrorAnswer);
             config.Errors.StatusCode = StatusCodes.Status400BadRequest;
             config.Errors.ResponseBuilder = (failures, _, _) => new ErrorAnswer(ErrorMapping.Describe(failures));

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 
 namespace Gilmour.ControlApi;
 
-/// <summary>The JSON rules of the API: DESIGN.md's snake_case names, and strict reading of hostile bodies.</summary>
+/// <summary>The JSON rules of the API: snake_case field names (docs/api.md), and strict reading of hostile bodies.</summary>
 public static class ControlApiJson
 {
     /// <summary>Deep enough for a composition nested <see cref="Compositions.CompositionParser.MaxDepth"/> levels.</summary>

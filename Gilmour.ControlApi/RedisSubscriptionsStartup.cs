@@ -9,7 +9,8 @@ namespace Gilmour.ControlApi;
 /// POST /request pays no SUBSCRIBE round trip), the dispatchers' acknowledgements (so no acknowledgement can
 /// slip by between a registry write and the wait for it), and the registry's announcements that keep the publishing
 /// nodes' cached statuses true. Redis may be late at boot: keep trying rather than fail
-/// the host; both also subscribe lazily on first use.
+/// the host. Until then the requester and the acknowledgements subscribe on first use, and the status cache reads
+/// the registry on every call.
 /// </summary>
 public sealed class RedisSubscriptionsStartup(
     Requester requester, AppliedRevisions applied, NodeStatusCache statuses, ILogger<RedisSubscriptionsStartup> log)

@@ -10,7 +10,7 @@ namespace Gilmour.Dispatcher;
 /// that trace; one without it (a native Go or Ruby peer) starts a trace here. Attribute names follow the
 /// OpenTelemetry messaging semantic conventions; Gilmour's own are under <c>gilmour.*</c>.
 /// </summary>
-public static class DeliveryTelemetry
+public sealed class DeliveryTelemetry
 {
     public const string SourceName = "Gilmour.Dispatcher";
 
@@ -24,13 +24,18 @@ public static class DeliveryTelemetry
     public const string LostLock = "lost_lock";
 
     private static readonly ActivitySource Source = new(SourceName);
-    private static readonly Meter Meter = new(SourceName);
 
-    private static readonly Counter<long> Delivered = Meter.CreateCounter<long>(Deliveries, "{delivery}",
-        "Messages handed to proxied nodes, by node and outcome (ok, timeout, unreachable; lost_lock: another member of the exclusion group took it)");
+    private readonly Counter<long> _delivered;
+    private readonly UpDownCounter<long> _inFlight;
 
-    private static readonly UpDownCounter<long> InFlight = Meter.CreateUpDownCounter<long>(InFlightDeliveries, "{delivery}",
-        "Deliveries to proxied nodes waiting for the node's answer");
+    public DeliveryTelemetry(IMeterFactory meters)
+    {
+        var meter = meters.Create(SourceName);
+        _delivered = meter.CreateCounter<long>(Deliveries, "{delivery}",
+            "Messages handed to proxied nodes, by node and outcome (ok, timeout, unreachable; lost_lock: another member of the exclusion group took it)");
+        _inFlight = meter.CreateUpDownCounter<long>(InFlightDeliveries, "{delivery}",
+            "Deliveries to proxied nodes waiting for the node's answer");
+    }
 
     public static Activity? Start(ProxiedNode node, Subscription subscription, Uri address, IncomingMessage message)
     {
@@ -52,15 +57,15 @@ public static class DeliveryTelemetry
         return activity;
     }
 
-    public static void Entered(ProxiedNode node) => InFlight.Add(1, new KeyValuePair<string, object?>("gilmour.node.id", node.Id));
+    public void Entered(ProxiedNode node) => _inFlight.Add(1, new KeyValuePair<string, object?>("gilmour.node.id", node.Id));
 
-    public static void Left(ProxiedNode node) => InFlight.Add(-1, new KeyValuePair<string, object?>("gilmour.node.id", node.Id));
+    public void Left(ProxiedNode node) => _inFlight.Add(-1, new KeyValuePair<string, object?>("gilmour.node.id", node.Id));
 
     /// <summary>
     /// The node's Responder saw a grouped message another member of the group won (a native peer, a node on another
     /// dispatcher, or a node of this dispatcher whose Responder asked first). No delivery span: nothing was delivered.
     /// </summary>
-    public static void LockLost(ProxiedNode node, IncomingMessage message) => Delivered.Add(1, new TagList
+    public void LockLost(ProxiedNode node, IncomingMessage message) => _delivered.Add(1, new TagList
     {
         { "gilmour.node.id", node.Id },
         { "gilmour.delivery.outcome", LostLock },
@@ -68,12 +73,12 @@ public static class DeliveryTelemetry
     });
 
     /// <param name="code">The node's HTTP status, or the code replied in its place (499, 502).</param>
-    public static void Record(Activity? activity, ProxiedNode node, string outcome, int code)
+    public void Record(Activity? activity, ProxiedNode node, string outcome, int code)
     {
         activity?.SetTag("gilmour.delivery.outcome", outcome);
         activity?.SetTag("gilmour.code", code);
         if (outcome != Answered || code >= 300) activity?.SetStatus(ActivityStatusCode.Error, $"{outcome}, code {code}");
-        Delivered.Add(1, new TagList
+        _delivered.Add(1, new TagList
         {
             { "gilmour.node.id", node.Id },
             { "gilmour.delivery.outcome", outcome },

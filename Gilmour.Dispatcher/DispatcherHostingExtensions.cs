@@ -1,4 +1,5 @@
 using Gilmour.Registry;
+using Gilmour.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace Gilmour.Dispatcher;
@@ -36,6 +37,7 @@ public static class DispatcherHostingExtensions
         builder.Services.AddSingleton<NodeRegistry>();
         builder.Services.AddSingleton<RegistryChanges>();
         builder.Services.AddSingleton<AppliedRevisions>();
+        builder.Services.AddSingleton<DeliveryTelemetry>();
         builder.Services.AddSingleton<NodeDelivery>();
         builder.Services.AddSingleton<ExclusionGroups>();
         builder.Services.AddSingleton<NodeSubscriptions>();

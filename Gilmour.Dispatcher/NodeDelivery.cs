@@ -12,12 +12,13 @@ using StackExchange.Redis;
 namespace Gilmour.Dispatcher;
 
 /// <summary>
-/// Hands one Gilmour message to a node over HTTP (DESIGN.md "Delivery to nodes"): POST
+/// Hands one Gilmour message to a node over HTTP (docs/api.md, "What a node receives"): POST
 /// <c>{topic, sender, data, timeout}</c> to the subscription's path. The Responder calling it has already taken the
 /// exclusion lock, and its token fires at the subscription's timeout: cancelling the request then aborts the
 /// connection, so the node's late answer fails to write, and the Responder replies 499.
 /// </summary>
-public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnectionMultiplexer redis, ILogger<NodeDelivery> logger)
+public sealed partial class NodeDelivery(
+    IHttpClientFactory httpClients, IConnectionMultiplexer redis, DeliveryTelemetry telemetry, ILogger<NodeDelivery> logger)
 {
     internal const string HttpClientName = "node-delivery";
 
@@ -30,6 +31,7 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
 
     private readonly IHttpClientFactory _httpClients = httpClients;
     private readonly IConnectionMultiplexer _redis = redis;
+    private readonly DeliveryTelemetry _telemetry = telemetry;
     private readonly ILogger<NodeDelivery> _logger = logger;
 
     /// <summary>
@@ -92,7 +94,7 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
         IncomingMessage message, CancellationToken timeout)
     {
         using var activity = DeliveryTelemetry.Start(node, subscription, address, message);
-        DeliveryTelemetry.Entered(node);
+        _telemetry.Entered(node);
         try
         {
             // Beyond the node's max_concurrency a delivery waits for a free place, within its own timeout: it then
@@ -105,7 +107,7 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
                 var body = await response.Content.ReadAsByteArrayAsync(timeout);
                 var status = (int)response.StatusCode;
                 activity?.SetTag("http.response.status_code", status);
-                DeliveryTelemetry.Record(activity, node, DeliveryTelemetry.Answered, status);
+                _telemetry.Record(activity, node, DeliveryTelemetry.Answered, status);
                 LogDelivered(node.Id, address, status);
                 return (status, body);
             }
@@ -117,17 +119,17 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
         catch (Exception) when (timeout.IsCancellationRequested)
         {
             // Whatever the cut connection threw, the subscription's timeout ended it: the Responder replies 499.
-            DeliveryTelemetry.Record(activity, node, DeliveryTelemetry.TimedOut, Codes.TimedOut);
+            _telemetry.Record(activity, node, DeliveryTelemetry.TimedOut, Codes.TimedOut);
             throw;
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            DeliveryTelemetry.Record(activity, node, DeliveryTelemetry.Unreachable, Codes.Unreachable);
+            _telemetry.Record(activity, node, DeliveryTelemetry.Unreachable, Codes.Unreachable);
             throw;
         }
         finally
         {
-            DeliveryTelemetry.Left(node);
+            _telemetry.Left(node);
         }
     }
 

@@ -17,6 +17,7 @@ public sealed partial class NodeSubscriptions(
     NodeRegistry registry,
     AppliedRevisions applied,
     NodeDelivery delivery,
+    DeliveryTelemetry telemetry,
     ExclusionGroups groups,
     IOptions<DispatcherOptions> options,
     ILoggerFactory loggers)
@@ -25,6 +26,7 @@ public sealed partial class NodeSubscriptions(
     private readonly RegistryMemory _memory = new(registry, redis);
     private readonly AppliedRevisions _applied = applied;
     private readonly NodeDelivery _delivery = delivery;
+    private readonly DeliveryTelemetry _telemetry = telemetry;
     private readonly ExclusionGroups _groups = groups;
     private readonly ILoggerFactory _loggers = loggers;
     private readonly ILogger _logger = loggers.CreateLogger<NodeSubscriptions>();
@@ -66,7 +68,7 @@ public sealed partial class NodeSubscriptions(
     {
         while (!_stopping)
         {
-            var node = _nodes.GetOrAdd(id, static (id, self) => new ProxiedNode(id, self._redis, self._delivery, self._groups, self._responderTemplate, self._loggers.CreateLogger<ProxiedNode>()), this);
+            var node = _nodes.GetOrAdd(id, static (id, self) => new ProxiedNode(id, self._redis, self._delivery, self._telemetry, self._groups, self._responderTemplate, self._loggers.CreateLogger<ProxiedNode>()), this);
             if (removedRevision is { } removed) InterlockedMax(ref node.RemovedRevision, removed);
             // An apply already waiting for the gate reads the registry after this trigger: it covers it.
             if (Interlocked.CompareExchange(ref node.ApplyWaiting, 1, 0) != 0) return;

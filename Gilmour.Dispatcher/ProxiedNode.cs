@@ -14,12 +14,14 @@ public sealed partial class ProxiedNode(
     string id,
     IConnectionMultiplexer redis,
     NodeDelivery delivery,
+    DeliveryTelemetry telemetry,
     ExclusionGroups groups,
     ResponderOptions responderTemplate,
     ILogger logger)
 {
     private readonly IConnectionMultiplexer _redis = redis;
     private readonly NodeDelivery _delivery = delivery;
+    private readonly DeliveryTelemetry _telemetry = telemetry;
     private readonly ExclusionGroups _groups = groups;
     private readonly ResponderOptions _responderTemplate = responderTemplate;
     private readonly ILogger _logger = logger;
@@ -75,7 +77,7 @@ public sealed partial class ProxiedNode(
             var responder = new Responder(_redis, _responderTemplate with
             {
                 Ident = node.Ident,
-                LockLost = (message, _) => DeliveryTelemetry.LockLost(this, message),
+                LockLost = (message, _) => _telemetry.LockLost(this, message),
             }, _logger);
             try
             {

@@ -1,4 +1,5 @@
 using Gilmour.Registry;
+using Gilmour.ServiceDefaults;
 
 namespace Gilmour.HealthMonitor;
 

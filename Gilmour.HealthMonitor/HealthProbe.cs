@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Gilmour.HealthMonitor;
 
-/// <summary>One GET of a node's health_check, classified the way DESIGN.md's "Node health" table reads it.</summary>
+/// <summary>One GET of a node's health_check, classified as the node health table of docs/design.md reads it.</summary>
 public sealed class HealthProbe(IHttpClientFactory httpClients, IOptions<HealthMonitorOptions> options)
 {
     private readonly IHttpClientFactory _httpClients = httpClients;

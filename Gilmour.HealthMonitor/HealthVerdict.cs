@@ -4,7 +4,7 @@ using Gilmour.Registry;
 namespace Gilmour.HealthMonitor;
 
 /// <summary>
-/// Turns probe outcomes into node statuses (DESIGN.md "Node health"): 2xx -> ok; refused -> dirty at once;
+/// Turns probe outcomes into node statuses (docs/design.md, "Node health"): 2xx -> ok; refused -> dirty at once;
 /// any other failure -> unavailable once it has happened <c>threshold</c> times in a row.
 /// </summary>
 public sealed class HealthVerdict(int threshold)

@@ -6,6 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Instrumentation.AspNetCore;
+using OpenTelemetry.Instrumentation.Http;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -72,8 +74,15 @@ public static class Extensions
             .WithTracing(tracing => tracing
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(TelemetryNames.Wildcard)
-                .AddAspNetCoreInstrumentation(aspNet => aspNet.Filter = context => !IsProbe(context.Request.Path))
+                .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation());
+        // Through options, not read here: settings added after AddServiceDefaults (a test's, say) still count.
+        builder.Services.AddOptions<TracingOptions>().BindConfiguration(TracingOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<RoutineCalls>();
+        builder.Services.AddOptions<AspNetCoreTraceInstrumentationOptions>()
+            .Configure<RoutineCalls>((aspNet, routine) => aspNet.Filter = routine.Traces);
+        builder.Services.AddOptions<HttpClientTraceInstrumentationOptions>()
+            .Configure<RoutineCalls>((http, routine) => http.FilterHttpRequestMessage = routine.Traces);
 
         builder.Services.AddHostedService<RedisReconnects>();
 
@@ -116,7 +125,4 @@ public static class Extensions
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = check => check.Tags.Contains(LiveTag) });
         return app;
     }
-
-    private static bool IsProbe(Microsoft.AspNetCore.Http.PathString path) =>
-        path.StartsWithSegments(HealthEndpointPath) || path.StartsWithSegments(AlivenessEndpointPath);
 }

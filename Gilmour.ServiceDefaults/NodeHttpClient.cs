@@ -1,4 +1,6 @@
-namespace Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Gilmour.ServiceDefaults;
 
 /// <summary>How every service's HTTP client for calling nodes (deliveries, health probes) differs from the defaults.</summary>
 public static class NodeHttpClient

@@ -1,13 +1,14 @@
 using FastEndpoints;
 using FastEndpoints.Swagger;
 using Gilmour.ControlApi.Errors;
-using Gilmour.ControlApi.Features.Publishing.Request;
 
 namespace Gilmour.ControlApi.Documentation;
 
 /// <summary>
 /// The OpenAPI document of the control API, generated from the endpoints (FastEndpoints.Swagger), and Swagger UI.
-/// Both stay open when an API key is configured: they describe the API, they give no access to it.
+/// Every endpoint declares its own summary, examples and answers in its Configure (<see cref="Answers"/>). Both stay
+/// open when an API key is configured: they describe the API, they give no access to it. The reference in prose is
+/// docs/api.md.
 /// </summary>
 public static class ApiDocument
 {
@@ -24,10 +25,11 @@ public static class ApiDocument
             settings.Title = "Gilmour Proxy control API";
             settings.Version = "v1";
             settings.Description = "Register nodes, manage their slots and services, and publish Gilmour requests and signals " +
-                "on their behalf. Every error answer is {\"status\": \"<message>\"}. When Gilmour:ControlApi:ApiKey is set, every " +
+                "on their behalf. Every error answer is {\"status\": \"<message>\"}, and every answer carries Gilmour-Answered-By " +
+                "(proxy, or node when a responder chose the status of POST /request). When Gilmour:ControlApi:ApiKey is set, every " +
                 "route but /health, /alive and this documentation requires the X-Api-Key header (401 otherwise), and a route " +
                 "with {id} also opens with that node's token (Authorization: Bearer <the token POST /nodes answered>; 403 " +
-                "for another node's token).";
+                "for another node's token). Reference: docs/api.md.";
         };
     });
 
@@ -41,41 +43,39 @@ public static class ApiDocument
     public static bool IsDocumentation(PathString path) => path.StartsWithSegments(UiPath, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
-    /// DESIGN.md's error table, per route: which failures each endpoint can answer with <c>{status}</c>. One place,
-    /// so that the document cannot drift endpoint by endpoint.
+    /// Declares the answers of an endpoint: its success, then each refusal with what it means here and an example
+    /// message. 401 (the API key) and 503 (Redis out of reach) apply to every route and are added unless declared.
     /// </summary>
-    public static void DescribeErrors(EndpointDefinition endpoint)
+    public static void Answers<TSuccess>(this EndpointSummary summary, int status, string meaning, TSuccess example,
+        params Refusal[] refusals)
     {
-        var route = endpoint.Routes[0];
-        var verb = endpoint.Verbs[0];
-        var hasNode = route.Contains("{id}", StringComparison.Ordinal);
-        var hasBody = verb == "POST" && route is not "/nodes/{id}/activate";
-        var publishes = route.StartsWith("/request/", StringComparison.Ordinal) || route.StartsWith("/signal/", StringComparison.Ordinal);
-        endpoint.Description(builder =>
-        {
-            if (hasBody || route.EndsWith("/slots", StringComparison.Ordinal) || route.EndsWith("/services", StringComparison.Ordinal))
-                builder.Produces<ErrorAnswer>(StatusCodes.Status400BadRequest, "application/json");
-            builder.Produces<ErrorAnswer>(StatusCodes.Status401Unauthorized, "application/json");
-            if (route == "/nodes" && verb == "POST")
-                builder.Produces<ErrorAnswer>(StatusCodes.Status403Forbidden, "application/json");
-            if (hasNode)
-                builder.Produces<ErrorAnswer>(StatusCodes.Status404NotFound, "application/json");
-            if (verb == "POST" && route is "/nodes/{id}/slots" or "/nodes/{id}/services")
-                builder.Produces<ErrorAnswer>(StatusCodes.Status409Conflict, "application/json");
-            if (hasBody)
-                builder.Produces<ErrorAnswer>(StatusCodes.Status413PayloadTooLarge, "application/json");
-            if (route is "/nodes" or "/nodes/{id}/activate" && verb == "POST")
-                builder.Produces<ErrorAnswer>(StatusCodes.Status502BadGateway, "application/json");
-            // Publishing: the node is not ok. Registering: no dispatcher made the subscriptions live in time.
-            if (publishes || (route == "/nodes" && verb == "POST"))
-                builder.Produces<ErrorAnswer>(StatusCodes.Status503ServiceUnavailable, "application/json");
-            if (route.StartsWith("/request/", StringComparison.Ordinal))
-            {
-                // The HTTP status of a request is its highest reply code: Gilmour's 499 (timed out), or whatever a
-                // responder answered, with the same body as a 200.
-                builder.Produces<PublishRequestResponse>(499, "application/json");
-                builder.Produces<PublishRequestResponse>(StatusCodes.Status500InternalServerError, "application/json");
-            }
-        });
+        summary.Response(status, meaning, "application/json", example);
+        foreach (var refusal in refusals) summary.Response(refusal.Status, refusal.Meaning, "application/json", new ErrorAnswer(refusal.Example));
+        if (refusals.All(r => r.Status != StatusCodes.Status401Unauthorized))
+            summary.Response(StatusCodes.Status401Unauthorized, "Gilmour:ControlApi:ApiKey is set and X-Api-Key is missing or wrong",
+                "application/json", new ErrorAnswer("missing X-Api-Key header: this proxy requires an API key"));
+        if (refusals.All(r => r.Status != StatusCodes.Status503ServiceUnavailable))
+            summary.Response(StatusCodes.Status503ServiceUnavailable, Refusal.RedisAway.Meaning, "application/json",
+                new ErrorAnswer(Refusal.RedisAway.Example));
     }
+}
+
+/// <summary>An error answer an endpoint may give: its status, what it means at that endpoint, an example message.</summary>
+public sealed record Refusal(int Status, string Meaning, string Example)
+{
+    public static Refusal RedisAway { get; } = new(StatusCodes.Status503ServiceUnavailable,
+        "the proxy cannot reach Redis right now; retry", "the proxy cannot reach Redis right now: No connection is active/available to service this operation");
+
+    public static Refusal TooLarge { get; } = new(StatusCodes.Status413PayloadTooLarge,
+        "the body is over Gilmour:ControlApi:MaxBodyBytes", ErrorMapping.TooLarge(1_048_576));
+
+    public static Refusal NotJson { get; } = new(StatusCodes.Status415UnsupportedMediaType,
+        "the body has a Content-Type other than JSON (a body without one is read as JSON)",
+        "the body must be JSON (Content-Type: application/json), not text/plain");
+
+    public static Refusal UnknownNode { get; } = new(StatusCodes.Status404NotFound,
+        "no node has this id (an id that is not a UUID included)", "node 0f8fad5b-d9cb-469f-a165-70867728950e not found");
+
+    public static Refusal BadInput(string example) => new(StatusCodes.Status400BadRequest,
+        "the body or query breaks a rule: the message names the field (nothing was changed)", example);
 }

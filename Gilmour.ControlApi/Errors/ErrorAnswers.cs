@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gilmour.ControlApi.Publishing;
 using Microsoft.Extensions.Options;
 
 namespace Gilmour.ControlApi.Errors;
@@ -38,6 +39,7 @@ public sealed class ErrorAnswers(RequestDelegate next, IOptions<ControlApiOption
     {
         context.Response.Clear();
         context.Response.StatusCode = status;
+        context.Response.Headers[AnsweredBy.Header] = AnsweredBy.Proxy;
         context.Response.ContentType = "application/json; charset=utf-8";
         await JsonSerializer.SerializeAsync(context.Response.Body, new ErrorAnswer(message), ControlApiJson.Options,
             context.RequestAborted);

@@ -40,13 +40,14 @@ public static class ErrorMapping
     /// <summary>A JSON error without .NET type names, naming the place in the body where it is.</summary>
     public static string Describe(JsonException failure)
     {
+        if (JsonFailureText.Describe(failure) is { } worded) return worded;
         var text = failure.Message;
         var cut = text.IndexOf(" Path:", StringComparison.Ordinal);
         if (cut < 0) cut = text.IndexOf(" LineNumber:", StringComparison.Ordinal);
         if (cut > 0) text = text[..cut];
         if (failure.InnerException is InvalidOperationException { Message: var inner } && inner.Contains("UTF-8", StringComparison.Ordinal))
             text = "it is not valid UTF-8";
-        else if (text.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
+        else if (text.StartsWith("The JSON value could not be converted", StringComparison.Ordinal) || text.Contains(".NET", StringComparison.Ordinal))
             text = "wrong type of value";
         else if (text.StartsWith("Duplicate property", StringComparison.Ordinal)
                  && text.IndexOf(" encountered", StringComparison.Ordinal) is var end and > 0)

@@ -30,7 +30,8 @@ public sealed class NodeHealthCheck(HttpClient http, IOptions<ControlApiOptions>
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
         {
-            throw new HealthCheckFailed(address, "connection refused (nothing listens on the port)");
+            var mismatch = await LoopbackFamily.MismatchAsync(address, cancellationToken);
+            throw new HealthCheckFailed(address, "connection refused (nothing listens on the port)" + (mismatch is null ? "" : "; " + mismatch));
         }
         catch (HttpRequestException e)
         {

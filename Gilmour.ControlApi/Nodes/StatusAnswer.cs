@@ -1,6 +1,6 @@
 namespace Gilmour.ControlApi.Nodes;
 
-/// <summary>The seed's answer to a change: <c>{"status": "ok"}</c>.</summary>
+/// <summary>The answer to a change that has nothing else to say: <c>{"status": "ok"}</c>.</summary>
 public sealed record StatusAnswer(string Status)
 {
     public static StatusAnswer Ok { get; } = new("ok");

@@ -17,7 +17,11 @@ public abstract class AddSubscriptionRequest : ISubscriptionFields
 public sealed class RemoveSubscriptionsRequest
 {
     public string Id { get; init; } = "";
+
+    [QueryParam]
     public string? Topic { get; init; }
+
+    [QueryParam]
     public string? Path { get; init; }
 }
 

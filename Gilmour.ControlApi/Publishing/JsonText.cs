@@ -1,23 +1,22 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace Gilmour.ControlApi.Publishing;
 
 /// <summary>
-/// Free-form JSON of a publish body (message, composition) is parsed without decoding its strings, so invalid
-/// UTF-8 inside them would only surface when the message is written to Redis, as a server error. Checked up front.
+/// Free-form JSON of a publish body (message, composition) is relayed without decoding its strings. Its bytes are
+/// valid UTF-8 (<see cref="Security.BodyGuard"/> checks every body once, whole); what bytes cannot show is a
+/// <c>\uXXXX</c> escape naming half of a surrogate pair, which no UTF-8 text can carry to Redis or a peer.
 /// </summary>
 public static class JsonText
 {
-    /// <summary>True when every string and property name in <paramref name="element"/> is valid UTF-8.</summary>
-    public static bool IsValidUtf8(JsonElement element)
+    /// <summary>True when no string or property name in <paramref name="element"/> escapes half of a surrogate pair.</summary>
+    public static bool EscapesWholeCharacters(JsonElement element)
     {
-        // Text without escapes is valid exactly when its bytes are: one vectorised pass, where decoding every
-        // string would copy a 1 MB message into a 2 MB string only to drop it.
-        var raw = JsonMarshal.GetRawUtf8Value(element);
-        if (raw.IndexOf(EscapedCodePoint) < 0) return Utf8.IsValid(raw);
-        // A \uXXXX escape may name half of a surrogate pair, which no UTF-8 can carry: decoding finds it.
+        // Text without escapes has nothing to find: one vectorised search, where decoding every string would copy a
+        // 1 MB message into a 2 MB string only to drop it.
+        if (JsonMarshal.GetRawUtf8Value(element).IndexOf(EscapedCodePoint) < 0) return true;
+        // Decoding a string with a lone surrogate escape fails.
         try
         {
             Visit(element);
@@ -28,6 +27,10 @@ public static class JsonText
             return false;
         }
     }
+
+    /// <summary>The validation message of a field that fails <see cref="EscapesWholeCharacters"/>.</summary>
+    public const string HalfCharacterProblem =
+        "is not valid UTF-8: a \\u escape names half of a surrogate pair (write the whole pair, or the character itself)";
 
     private static ReadOnlySpan<byte> EscapedCodePoint => "\\u"u8;
 

@@ -9,7 +9,7 @@ namespace Gilmour.ControlApi.Publishing;
 /// Dispatcher's delivery span and the node's handler join the same trace. Names follow the OpenTelemetry messaging
 /// semantic conventions; what they do not cover is under <c>gilmour.*</c>.
 /// </summary>
-public static class PublishTelemetry
+public sealed class PublishTelemetry
 {
     public const string SourceName = "Gilmour.ControlApi";
 
@@ -23,14 +23,19 @@ public static class PublishTelemetry
     public const string CompositionDestination = "(composition)";
 
     private static readonly ActivitySource Source = new(SourceName);
-    private static readonly Meter Meter = new(SourceName);
 
-    private static readonly Counter<long> Sent = Meter.CreateCounter<long>(SentMessages, "{message}",
-        "Gilmour requests and signals published through the control API, by topic and code");
+    private readonly Counter<long> _sent;
+    private readonly Histogram<double> _duration;
 
-    private static readonly Histogram<double> Duration = Meter.CreateHistogram(OperationDuration, "s",
-        "Time from publishing a Gilmour request (or composition) to its reply",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
+    public PublishTelemetry(IMeterFactory meters)
+    {
+        var meter = meters.Create(SourceName);
+        _sent = meter.CreateCounter<long>(SentMessages, "{message}",
+            "Gilmour requests and signals published through the control API, by topic and code");
+        _duration = meter.CreateHistogram(OperationDuration, "s",
+            "Time from publishing a Gilmour request (or composition) to its reply",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
+    }
 
     /// <summary>The span of one publish; <paramref name="topic"/> is the topic, or a composition's placeholder.</summary>
     public static Activity? Start(string operation, string topic, string nodeId)
@@ -46,12 +51,12 @@ public static class PublishTelemetry
     }
 
     /// <summary>Closes a request's span with the reply's code and counts it.</summary>
-    public static void RecordRequest(Activity? activity, string topic, int code, TimeSpan elapsed)
+    public void RecordRequest(Activity? activity, string topic, int code, TimeSpan elapsed)
     {
         Close(activity, code);
         var tags = Tags(RequestOperation, topic, code);
-        Sent.Add(1, tags);
-        Duration.Record(elapsed.TotalSeconds, tags);
+        _sent.Add(1, tags);
+        _duration.Record(elapsed.TotalSeconds, tags);
     }
 
     /// <summary>Ends a span with the reply's code; Gilmour's codes are HTTP's, so 3xx and above are failures.</summary>
@@ -62,11 +67,11 @@ public static class PublishTelemetry
     }
 
     /// <summary>Counts a published signal (code 200: published; slots answer nothing).</summary>
-    public static void RecordSignal(Activity? activity, string topic, string sender)
+    public void RecordSignal(Activity? activity, string topic, string sender)
     {
         activity?.SetTag("gilmour.sender", sender);
         activity?.SetTag("gilmour.code", 200);
-        Sent.Add(1, Tags(SignalOperation, topic, 200));
+        _sent.Add(1, Tags(SignalOperation, topic, 200));
     }
 
     private static TagList Tags(string operation, string topic, int code) => new()

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Gilmour.Compositions;
 
 /// <summary>
-/// Reads the JSON composition spec of DESIGN.md. Refuses, with a message naming the place: unknown kind, empty
+/// Reads the JSON composition spec of POST /request (docs/api.md, "Compositions"). Refuses, with a message naming the place: unknown kind, empty
 /// stage list, a stage with neither topic nor composition, two kinds in one object, wrong types, too deep nesting.
 /// </summary>
 /// <remarks>

@@ -11,7 +11,7 @@ public delegate Task<Reply> SendRequest(string topic, JsonElement data, TimeSpan
 
 /// <summary>
 /// Runs compositions on the requesting side, as the Go and Ruby libraries do: pipe, andand, oror, batch
-/// (with record), parallel, nested to any depth, with DESIGN.md's input and object-merge rules.
+/// (with record), parallel, nested to any depth, with the input and object-merge rules of docs/api.md ("Compositions").
 /// </summary>
 /// <remarks>
 /// A failure of the transport itself (for example Redis unreachable) is not a result: the exception from
@@ -20,7 +20,7 @@ public delegate Task<Reply> SendRequest(string topic, JsonElement data, TimeSpan
 public sealed class CompositionRunner
 {
     private static readonly Reply TimedOut =
-        new(JsonSerializer.SerializeToElement(Codes.TimedOutText, GilmourJson.Default.String), Codes.TimedOut);
+        new(JsonSerializer.SerializeToElement(Codes.TimedOutText, GilmourJson.Default.String), Codes.TimedOut) { IsLocal = true };
 
     // Timers longer than this cannot be armed (CancelAfter's limit is about 49 days).
     private static readonly TimeSpan LongestGuard = TimeSpan.FromDays(40);
@@ -186,6 +186,7 @@ public sealed class CompositionRunner
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         var code = 0;
+        var isLocal = false;
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartArray();
@@ -197,11 +198,12 @@ public sealed class CompositionRunner
                 else result.Data.WriteTo(writer);
                 writer.WriteNumber("code"u8, result.Code);
                 writer.WriteEndObject();
-                code = Math.Max(code, result.Code);
+                // The list's code is its highest; it is local when the result that gave it is.
+                if (result.Code > code) (code, isLocal) = (result.Code, result.IsLocal);
             }
             writer.WriteEndArray();
         }
-        return new Reply(ParseWritten(buffer), code);
+        return new Reply(ParseWritten(buffer), code) { IsLocal = isLocal };
     }
 
     // The writer allows 1000 levels; reading back with the default 64 would fail on deep but legitimate data.

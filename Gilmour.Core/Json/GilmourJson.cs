@@ -5,7 +5,7 @@ using Gilmour.Registry;
 
 namespace Gilmour.Json;
 
-/// <summary>Source-generated JSON for the hot path and the registry (snake_case, as DESIGN.md spells fields).</summary>
+/// <summary>Source-generated JSON for the hot path and the registry (snake_case, as the API and the registry spell fields).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

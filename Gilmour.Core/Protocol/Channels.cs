@@ -1,7 +1,7 @@
 namespace Gilmour.Protocol;
 
 /// <summary>
-/// Every Redis channel and key name of the Gilmour protocol (PROTOCOL.md), spelled once.
+/// Every Redis channel and key name of the Gilmour protocol (docs/design.md, "The Gilmour wire protocol"), spelled once.
 /// </summary>
 public static class Channels
 {
@@ -13,9 +13,6 @@ public static class Channels
 
     /// <summary>Ruby publishes error reports here (the proxy's "publish" policy).</summary>
     public const string ErrorChannel = "gilmour.error";
-
-    /// <summary>Go's documented error channel (unused on the wire by v5, kept for reference).</summary>
-    public const string GoErrorChannel = "gilmour.errors";
 
     /// <summary>Go's "queue" policy: LPUSH then LTRIM 0 9999.</summary>
     public const string ErrorQueue = "gilmour.errorqueue";

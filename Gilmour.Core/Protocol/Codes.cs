@@ -8,7 +8,6 @@ public static class Codes
     public const int TimedOut = 499;
     public const int HandlerFailed = 500;
     public const int Unreachable = 502;
-    public const int Unavailable = 503;
 
     public const string TimedOutText = "Execution timed out";
     public const string NoSubscriberText = "No active listeners for: ";

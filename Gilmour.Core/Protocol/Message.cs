@@ -8,8 +8,4 @@ namespace Gilmour.Protocol;
 /// </summary>
 /// <param name="Data">The payload; <see cref="JsonValueKind.Undefined"/> is written as null.</param>
 /// <param name="Code">Null when a Ruby requester sent null or no code.</param>
-public sealed record Message(JsonElement Data, int? Code, string Sender, string? Traceparent = null)
-{
-    public static Message Of<T>(T data, int? code, string sender) =>
-        new(JsonSerializer.SerializeToElement(data, Json.GilmourJson.Default.Options.GetTypeInfo(typeof(T))), code, sender);
-}
+public sealed record Message(JsonElement Data, int? Code, string Sender, string? Traceparent = null);

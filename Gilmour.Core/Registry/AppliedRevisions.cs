@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Gilmour.Json;
-using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
 namespace Gilmour.Registry;
@@ -11,12 +10,12 @@ namespace Gilmour.Registry;
 /// answers a registration or change only once requests can reach the node.
 /// </summary>
 /// <remarks>
-/// The waiting side holds ONE subscription for the life of the process, started at boot (register this as a
-/// hosted service): subscribing per wait would miss an acknowledgement that arrives between the registry write
-/// and the SUBSCRIBE. The highest applied revision per node is remembered for <see cref="Retention"/>, so a wait
+/// The waiting side holds ONE subscription for the life of the process, started at boot (<see cref="StartAsync"/>;
+/// the ControlApi's RedisSubscriptionsStartup calls it): subscribing per wait would miss an acknowledgement that
+/// arrives between the registry write and the SUBSCRIBE. The highest applied revision per node is remembered for <see cref="Retention"/>, so a wait
 /// that starts after its acknowledgement arrived still succeeds at once.
 /// </remarks>
-public sealed class AppliedRevisions : IHostedService, IAsyncDisposable
+public sealed class AppliedRevisions : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultRetention = TimeSpan.FromMinutes(1);
 

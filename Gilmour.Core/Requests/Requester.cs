@@ -20,7 +20,10 @@ namespace Gilmour.Requests;
 /// </remarks>
 public sealed class Requester : IAsyncDisposable
 {
-    private static readonly Reply TimedOut = new(JsonSerializer.SerializeToElement(Codes.TimedOutText, Json.GilmourJson.Default.String), Codes.TimedOut);
+    private static readonly Reply TimedOut = new(JsonSerializer.SerializeToElement(Codes.TimedOutText, Json.GilmourJson.Default.String), Codes.TimedOut)
+    {
+        IsLocal = true,
+    };
 
     private readonly ISubscriber _subscriber;
     private readonly ListenedPublish _publish;
@@ -188,5 +191,8 @@ public sealed class Requester : IAsyncDisposable
     }
 
     private static Reply NoSubscriber(string topic) =>
-        new(JsonSerializer.SerializeToElement(Codes.NoSubscriberText + topic, Json.GilmourJson.Default.String), Codes.NoSubscriber);
+        new(JsonSerializer.SerializeToElement(Codes.NoSubscriberText + topic, Json.GilmourJson.Default.String), Codes.NoSubscriber)
+        {
+            IsLocal = true,
+        };
 }

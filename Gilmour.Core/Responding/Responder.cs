@@ -127,9 +127,10 @@ public sealed class Responder : IAsyncDisposable
 
     public ValueTask DisposeAsync() => new(StopAsync());
 
-    /// <summary>Reports a failure per the error policy; a failing report is logged, never thrown.</summary>
+    /// <summary>Called by a grouped subscription that lost the exclusion lock: tells <see cref="ResponderOptions.LockLost"/>.</summary>
     internal void OnLockLost(IncomingMessage incoming, string group) => _options.LockLost?.Invoke(incoming, group);
 
+    /// <summary>Reports a failure per the error policy; a failing report is logged, never thrown.</summary>
     internal async Task ReportAsync(ErrorReport report)
     {
         try

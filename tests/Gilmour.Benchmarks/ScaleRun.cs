@@ -5,7 +5,7 @@ using System.Text;
 namespace Gilmour.Benchmarks;
 
 /// <summary>
-/// Issue part 3: registers nodes x subscriptions (1,000 x 10 by default) through POST /nodes and reports the rate,
+/// Registers nodes x subscriptions (1,000 x 10 by default) through POST /nodes and reports the rate,
 /// then compares the proxy's per-message latency with 10,000 subscriptions present to the figure with 10.
 /// </summary>
 public static class ScaleRun

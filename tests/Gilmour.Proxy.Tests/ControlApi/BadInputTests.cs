@@ -7,7 +7,7 @@ using Gilmour.Testing;
 namespace Gilmour.Proxy.Tests.ControlApi;
 
 /// <summary>
-/// DESIGN.md's error table, row by row, plus hostile bodies: each answer has the right status and a body that is
+/// The error table of docs/api.md, row by row, plus hostile bodies: each answer has the right status and a body that is
 /// exactly <c>{"status": "&lt;message&gt;"}</c>, the registry is unchanged afterwards, and the ControlApi lives on.
 /// </summary>
 public sealed class BadInputTests(BadInputFixture proxy) : IClassFixture<BadInputFixture>
@@ -166,11 +166,69 @@ public sealed class BadInputTests(BadInputFixture proxy) : IClassFixture<BadInpu
         Assert.Equal(before, await proxy.SnapshotAsync());
     }
 
+    public static TheoryData<string, string, string> UnknownFields => new()
+    {
+        { "/request/{node}", """{"topic":"t","data":{"a":1}}""", "unknown field 'data' (did you mean 'message'?)" },
+        { "/signal/{node}", """{"topic":"t","data":1}""", "unknown field 'data' (did you mean 'message'?)" },
+        { "/request/{node}", """{"topic":"t","timeuot":5}""", "unknown field 'timeuot' (did you mean 'timeout'?)" },
+        { "/nodes", """{"port":{nodePort},"healthCheck":"/h"}""", "unknown field 'healthCheck' (did you mean 'health_check'?)" },
+        { "/nodes", """{"port":{nodePort},"slots":[{"topic":"t","path":"/p","tpoic":"x"}]}""", "unknown field 'slots[0].tpoic' (did you mean 'topic'?)" },
+        { "/nodes/{node}/services", """{"topic":"t","group":"g","path":"/p","colour":"red"}""",
+            "unknown field 'colour' (the fields here are topic, group, path, timeout)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnknownFields))]
+    public async Task An_unknown_field_is_named_with_the_field_likely_meant(string path, string body, string expected)
+    {
+        var answer = await proxy.Control.PostAsync(Fill(path), Fill(body));
+
+        Assert.True(answer.Status == HttpStatusCode.BadRequest, answer.ToString());
+        Assert.Equal(expected, answer.StatusField);
+        Assert.Equal(["proxy"], answer.Headers.GetValues("Gilmour-Answered-By"));
+    }
+
+    [Theory]
+    [InlineData("/nodes", """{"port":"{nodePort}"}""", "port must be a whole number")]
+    [InlineData("/nodes", """{"port":{nodePort},"slots":{"topic":"t"}}""", "slots must be an array")]
+    [InlineData("/nodes/{node}/slots", """{"topic":"t","path":"/p","timeout":"10"}""", "timeout must be a whole number")]
+    [InlineData("/request/{node}", """{"topic":"t","timeout":"5"}""", "timeout must be a number")]
+    [InlineData("/request/{node}", """{"topic":5}""", "topic must be a string")]
+    public async Task A_value_of_the_wrong_type_says_what_the_field_holds(string path, string body, string expected)
+    {
+        var answer = await proxy.Control.PostAsync(Fill(path), Fill(body));
+
+        Assert.True(answer.Status == HttpStatusCode.BadRequest, answer.ToString());
+        Assert.Equal(expected, answer.StatusField);
+    }
+
+    [Fact]
+    public async Task A_registration_over_IPv4_for_a_node_listening_on_IPv6_only_says_so()
+    {
+        // The node's port accepts on ::1 only: the pre-check, sent to 127.0.0.1 where this registration came from, is refused.
+        var port = FreePort.Next();
+        using var ipv6Only = new System.Net.Sockets.TcpListener(IPAddress.IPv6Loopback, port);
+        ipv6Only.Start();
+        var before = await proxy.SnapshotAsync();
+
+        var answer = await proxy.Control.RegisterAsync(port);
+
+        Assert.True(answer.Status == HttpStatusCode.BadGateway, answer.ToString());
+        Assert.Equal($"health check of http://127.0.0.1:{port}/health failed: connection refused (nothing listens on the port); " +
+            "the registration came from 127.0.0.1 (IPv4), but the node listens on ::1 (IPv6) only: register through [::1], " +
+            "or make the node listen on 127.0.0.1 too", answer.StatusField);
+        Assert.Equal(before, await proxy.SnapshotAsync());
+    }
+
     private static void AssertStatusBody(Answer answer, string name)
     {
         Assert.True(answer.Body.ValueKind == JsonValueKind.Object, $"{name}: body is not a JSON object: {answer}");
         Assert.Equal(new[] { "status" }, answer.Body.FieldNames());
         Assert.False(string.IsNullOrWhiteSpace(answer.StatusField), $"{name}: empty message: {answer}");
+        // The message speaks the client's terms: no .NET type, member or namespace.
+        foreach (var internals in new[] { ".NET", "System.", "Gilmour.", "Nullable", "Int32", "JsonElement", "`1", "could not be mapped" })
+            Assert.False(answer.StatusField!.Contains(internals, StringComparison.Ordinal), $"{name}: '{internals}' in {answer}");
+        Assert.Equal(["proxy"], answer.Headers.GetValues("Gilmour-Answered-By"));
     }
 
     private string Fill(string text) => text

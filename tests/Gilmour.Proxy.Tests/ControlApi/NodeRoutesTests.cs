@@ -6,7 +6,7 @@ using Gilmour.Registry;
 
 namespace Gilmour.Proxy.Tests.ControlApi;
 
-/// <summary>The control routes on their happy paths, with DESIGN.md's exact field names.</summary>
+/// <summary>The control routes on their happy paths, with the exact field names of docs/api.md.</summary>
 public sealed class NodeRoutesTests(ProxyFixture proxy) : IClassFixture<ProxyFixture>
 {
     private static readonly string[] NodeFields = ["id", "host", "port", "health_check", "status", "slots", "services"];

@@ -171,6 +171,44 @@ public sealed class PublishingTests(ProxyFixture proxy) : IClassFixture<ProxyFix
         }
     }
 
+    [Fact]
+    public async Task A_node_answering_404_is_told_apart_from_a_topic_nobody_serves()
+    {
+        var publisher = await RegisterPublisherAsync();
+        var server = await proxy.StartNodeAsync();
+        server.Handle("/missing", _ => new NodeAnswer(404, "\"no such item\""));
+        await proxy.Control.RegisterNodeAsync(server.Port, """{"services":[{"topic":"answered.by.node","group":"g","path":"/missing"}]}""");
+
+        var fromNode = await proxy.Control.PostAsync($"/request/{publisher}", """{"topic":"answered.by.node"}""");
+        var fromProxy = await proxy.Control.PostAsync($"/request/{publisher}", """{"topic":"answered.by.nobody"}""");
+        var refused = await proxy.Control.PostAsync($"/request/{Guid.NewGuid()}", """{"topic":"answered.by.node"}""");
+
+        Assert.Equal((HttpStatusCode.NotFound, "node"), (fromNode.Status, AnsweredBy(fromNode)));
+        Assert.Equal((HttpStatusCode.NotFound, "proxy"), (fromProxy.Status, AnsweredBy(fromProxy)));
+        Assert.Equal((HttpStatusCode.NotFound, "proxy"), (refused.Status, AnsweredBy(refused)));
+    }
+
+    [Fact]
+    public async Task A_timeout_above_the_cap_is_capped_and_the_answer_says_so()
+    {
+        var publisher = await RegisterPublisherAsync();
+        var server = await proxy.StartNodeAsync();
+        await proxy.Control.RegisterNodeAsync(server.Port, """{"services":[{"topic":"capped.echo","group":"g","path":"/echo"}]}""");
+
+        var capped = await proxy.Control.PostAsync($"/request/{publisher}", """{"topic":"capped.echo","message":1,"timeout":5000}""");
+        var within = await proxy.Control.PostAsync($"/request/{publisher}", """{"topic":"capped.echo","message":1,"timeout":30}""");
+
+        Assert.Equal(HttpStatusCode.OK, capped.Status);
+        Assert.Equal("""{"messages":[{"data":1,"code":200}],"code":200,"length":1,"timeout_capped":300}""", capped.Raw);
+        Assert.Equal(["300"], capped.Headers.GetValues("Gilmour-Timeout-Capped"));
+        Assert.Equal("node", AnsweredBy(capped));
+        Assert.Equal("""{"messages":[{"data":1,"code":200}],"code":200,"length":1}""", within.Raw);
+        Assert.False(within.Headers.Contains("Gilmour-Timeout-Capped"));
+    }
+
+    private static string? AnsweredBy(Answer answer) =>
+        answer.Headers.TryGetValues("Gilmour-Answered-By", out var values) ? Assert.Single(values) : null;
+
     /// <summary>A node with no subscriptions that publishes through the proxy.</summary>
     private async Task<string> RegisterPublisherAsync()
     {

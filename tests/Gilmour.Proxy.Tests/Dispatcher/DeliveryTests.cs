@@ -12,7 +12,7 @@ using StackExchange.Redis;
 
 namespace Gilmour.Proxy.Tests.Dispatcher;
 
-/// <summary>DESIGN.md "Delivery to nodes", through the real services and real HTTP nodes.</summary>
+/// <summary>Delivery to nodes (docs/design.md, docs/api.md), through the real services and real HTTP nodes.</summary>
 public sealed class DeliveryTests(DeliveryProxy fixture) : IClassFixture<DeliveryProxy>
 {
     private HttpClient Control => fixture.Control;

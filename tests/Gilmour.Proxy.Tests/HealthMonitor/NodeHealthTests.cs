@@ -8,7 +8,7 @@ using static Gilmour.Proxy.Tests.Dispatcher.DeliveryTests;
 
 namespace Gilmour.Proxy.Tests.HealthMonitor;
 
-/// <summary>DESIGN.md "Node health": probes move a node between ok, unavailable and dirty, and the bus follows.</summary>
+/// <summary>Node health (docs/design.md): probes move a node between ok, unavailable and dirty, and the bus follows.</summary>
 public sealed class NodeHealthTests(HealthProxy fixture) : IClassFixture<HealthProxy>
 {
     private ProxyHarness Proxy => fixture.Proxy;

@@ -7,7 +7,7 @@ using static Gilmour.Proxy.Tests.Observability.MetricReadings;
 
 namespace Gilmour.Proxy.Tests.Observability;
 
-/// <summary>Issue 7, part 2: node counts by status and probe failures, from the HealthMonitor wired as in production.</summary>
+/// <summary>Node counts by status and probe failures, from the HealthMonitor wired as in production.</summary>
 [Collection(InProcessHosts.Name)]
 public sealed class HealthMetricsTests
 {

@@ -8,7 +8,7 @@ using static Gilmour.Proxy.Tests.Observability.MetricReadings;
 
 namespace Gilmour.Proxy.Tests.Observability;
 
-/// <summary>Issue 7, part 2: the metric instruments record what happened, read through the OpenTelemetry SDK.</summary>
+/// <summary>The metric instruments record what happened, read through the OpenTelemetry SDK.</summary>
 [Collection(InProcessHosts.Name)]
 public sealed class MetricsTests(InProcessProxy proxy) : IClassFixture<InProcessProxy>
 {

@@ -8,7 +8,7 @@ using static Gilmour.Proxy.Tests.Observability.MetricReadings;
 
 namespace Gilmour.Proxy.Tests.Observability;
 
-/// <summary>Issue 7, part 2: gilmour.redis.reconnects counts a service's connections coming back after redis-server restarts.</summary>
+/// <summary>gilmour.redis.reconnects counts a service's connections coming back after redis-server restarts.</summary>
 [Collection(InProcessHosts.Name)]
 public sealed class RedisReconnectsTests
 {

@@ -8,7 +8,7 @@ using Gilmour.Testing;
 
 namespace Gilmour.Proxy.Tests.Observability;
 
-/// <summary>Issue 7, part 1: one trace from the HTTP call of the sending node to the handler of the receiving node.</summary>
+/// <summary>One trace from the HTTP call of the sending node to the handler of the receiving node.</summary>
 [Collection(InProcessHosts.Name)]
 public sealed class TracingTests(InProcessProxy proxy) : IClassFixture<InProcessProxy>
 {
@@ -110,6 +110,26 @@ public sealed class TracingTests(InProcessProxy proxy) : IClassFixture<InProcess
         Assert.Equal(answer.Body.GetProperty("sender").GetString(), signal.GetTagItem("gilmour.sender"));
         var received = Assert.Single(await node.WaitForDeliveriesAsync("/on", 1));
         Assert.Equal(signal.TraceId.ToString(), received.Headers["traceparent"].Split('-')[1]);
+    }
+
+    [Fact]
+    public async Task Health_probes_and_status_polls_make_no_trace_while_a_read_inside_a_trace_does()
+    {
+        await using var node = await TestNode.StartAsync();
+        var id = await proxy.Control.RegisterNodeAsync(node.Port);
+        var callerTrace = ActivityTraceId.CreateRandom();
+
+        foreach (var probe in new[] { "/health", "/alive", $"/nodes/{id}" })
+            Assert.True((await proxy.Control.GetAsync(probe)).IsSuccessStatusCode, probe);
+        using var traced = new HttpRequestMessage(HttpMethod.Get, $"/nodes/{id}");
+        traced.Headers.Add("traceparent", $"00-{callerTrace}-{ActivitySpanId.CreateRandom()}-01");
+        Assert.True((await proxy.Control.SendAsync(traced)).IsSuccessStatusCode);
+
+        // The traced read came last: once its span is out, an untraced one would have been exported before it.
+        await SpanAsync(proxy.ControlApiSpans, "Microsoft.AspNetCore", s => s.TraceId == callerTrace);
+        var reads = proxy.ControlApiSpans.Snapshot().Where(s => s.Kind == ActivityKind.Server && s.GetTagItem("http.request.method") as string == "GET").ToList();
+        Assert.True(reads.All(s => s.TraceId == callerTrace),
+            "untraced reads got spans: " + string.Join(", ", reads.Where(s => s.TraceId != callerTrace).Select(s => s.GetTagItem("url.path"))));
     }
 
     /// <summary>A span is exported when it ends, which for the ControlApi's comes after the answer is written.</summary>

@@ -1,4 +1,5 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Nodes;
 using Gilmour.Registry;
 
@@ -15,6 +16,16 @@ public sealed class ActivateNodeEndpoint(RegisteredNodes nodes, NodeHealthCheck 
     {
         Post("/nodes/{id}/activate");
         RequestBinder(new RequestBinder<NodeIdRequest>(BindingSource.RouteValues));
+        Summary(s =>
+        {
+            s.Summary = "Activate an unavailable or dirty node";
+            s.Description = "Health pre-check first (502, status unchanged, when it fails), then status ok, answered once the " +
+                "node's subscriptions are live again. No body.";
+            s.Answers(StatusCodes.Status200OK, "the node is ok again", new ActivateNodeResponse("0f8fad5b-d9cb-469f-a165-70867728950e", "ok"),
+                Refusal.UnknownNode,
+                new Refusal(StatusCodes.Status502BadGateway, "the health pre-check failed; the status is unchanged",
+                    "health check of http://127.0.0.1:8080/health failed: it answered 503 Service Unavailable"));
+        });
     }
 
     public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)

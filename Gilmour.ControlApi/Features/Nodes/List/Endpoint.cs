@@ -1,4 +1,5 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Nodes;
 
 namespace Gilmour.ControlApi.Features.Nodes.List;
@@ -6,7 +7,16 @@ namespace Gilmour.ControlApi.Features.Nodes.List;
 /// <summary>GET /nodes: every registered node, whatever its status.</summary>
 public sealed class ListNodesEndpoint(RegisteredNodes nodes) : EndpointWithoutRequest<ListNodesResponse>
 {
-    public override void Configure() => Get("/nodes");
+    public override void Configure()
+    {
+        Get("/nodes");
+        Summary(s =>
+        {
+            s.Summary = "List every registered node";
+            s.Description = "Every node, whatever its status (ok, unavailable, dirty), oldest registration first.";
+            s.Answers(StatusCodes.Status200OK, "the nodes", new ListNodesResponse([new NodeView("0f8fad5b-d9cb-469f-a165-70867728950e", "127.0.0.1", 8080, "/health", "ok", [new("shop.events.*", null, "/events", 600)], [new("shop.price", "shop", "/price", 30)], 16)]));
+        });
+    }
 
     public override async Task HandleAsync(CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Nodes;
 using Gilmour.ControlApi.Security;
 using Gilmour.Registry;
@@ -17,6 +18,33 @@ public sealed class RegisterNodeEndpoint(RegisteredNodes nodes, CallbackHost cal
     {
         Post("/nodes");
         RequestBinder(new RequestBinder<RegisterNodeRequest>(BindingSource.JsonBody));
+        Summary(s =>
+        {
+            s.Summary = "Register a node";
+            s.Description = "Health pre-check of http://<host>:<port><health_check> first, then the node is stored and answered once a " +
+                "dispatcher has made its subscriptions live: a request sent the instant this answers reaches the node. The callback " +
+                "host is the address the registration came from, unless `host` names an allow-listed one.";
+            s.ExampleRequest = new
+            {
+                Port = 8080,
+                HealthCheck = "/health",
+                Services = new[] { new { Topic = "shop.price", Group = "shop", Path = "/price", Timeout = 30 } },
+                Slots = new[] { new { Topic = "shop.events.*", Path = "/events" } },
+                MaxConcurrency = 16,
+            };
+            s.Answers(StatusCodes.Status201Created, "registered: the id the node uses in every later call",
+                new RegisterNodeResponse("0f8fad5b-d9cb-469f-a165-70867728950e", "ok"),
+                Refusal.BadInput("slots[0].path must start with '/'"),
+                new Refusal(StatusCodes.Status403Forbidden, "`host` names a host the operator did not allow-list (Gilmour:ControlApi:AllowedNodeHosts)",
+                    "host '169.254.169.254' is not in Gilmour:ControlApi:AllowedNodeHosts: the proxy calls a node back only at the address the registration came from, unless the operator allow-lists another host"),
+                Refusal.TooLarge,
+                Refusal.NotJson,
+                new Refusal(StatusCodes.Status502BadGateway, "the health pre-check failed; nothing was stored",
+                    "health check of http://127.0.0.1:8080/health failed: connection refused (nothing listens on the port)"),
+                new Refusal(StatusCodes.Status503ServiceUnavailable,
+                    "no dispatcher made the subscriptions live in time (the registration was rolled back), or Redis is out of reach",
+                    "no dispatcher made the subscriptions live within 10 s; registration rolled back"));
+        });
     }
 
     public override async Task HandleAsync(RegisterNodeRequest request, CancellationToken ct)

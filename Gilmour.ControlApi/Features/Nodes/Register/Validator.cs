@@ -11,10 +11,9 @@ public sealed class RegisterNodeValidator : Validator<RegisterNodeRequest>
     public RegisterNodeValidator()
     {
         RuleLevelCascadeMode = CascadeMode.Stop;
-        RuleFor(x => x.Port).NotNull().WithMessage("is required")
+        RuleFor(x => x.Port).NotNull().WithMessage(NodeRules.Missing)
             .InclusiveBetween(NodeRules.MinPort, NodeRules.MaxPort).WithMessage($"must be between {NodeRules.MinPort} and {NodeRules.MaxPort}");
-        RuleFor(x => x.HealthCheck).Must(path => PathRules.Problem(path) is null).When(x => x.HealthCheck is not null)
-            .WithMessage((_, path) => PathRules.Problem(path)!);
+        RuleFor(x => x.HealthCheck).Obeys(NodeRules.PathProblem).When(x => x.HealthCheck is not null);
         RuleFor(x => x.MaxConcurrency).GreaterThan(0).When(x => x.MaxConcurrency is not null).WithMessage("must be positive");
         RuleFor(x => x.Host).Must(host => CallbackHost.IsWellFormed(host!)).When(x => x.Host is not null)
             .WithMessage("is not a host name or IP address");
@@ -31,18 +30,10 @@ public sealed class RegisterNodeValidator : Validator<RegisterNodeRequest>
                 var inputs = list ?? [];
                 for (var i = 0; i < inputs.Count; i++)
                     for (var j = 0; j < i; j++)
-                        if (inputs[i] is { } later && inputs[j] is { } earlier && Repeats(kind, earlier, later) is { } why)
-                            context.AddFailure(new ValidationFailure($"{kind.Noun()}s[{i}]", $"repeats {kind.Noun()}s[{j}]{why}"));
+                        if (inputs[i] is { } later && inputs[j] is { } earlier
+                            && NodeRules.Clash(kind, earlier.ToSubscription(), later.ToSubscription()) is { } clash)
+                            context.AddFailure(new ValidationFailure($"{kind.Noun()}s[{i}]", $"repeats {kind.Noun()}s[{j}]: {clash}"));
             }
         });
-    }
-
-    private static string? Repeats(SubscriptionKind kind, SubscriptionInput earlier, SubscriptionInput later)
-    {
-        Subscription first = earlier.ToSubscription(), second = later.ToSubscription();
-        if (first.SameAs(second)) return " (same topic, group and path)";
-        if (kind == SubscriptionKind.Service && first.SameExclusionGroupAs(second))
-            return " (same topic and exclusion group): two handlers of one exclusion group on one node could never both run";
-        return null;
     }
 }

@@ -1,4 +1,5 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Nodes;
 
 namespace Gilmour.ControlApi.Features.Nodes.Remove;
@@ -13,6 +14,13 @@ public sealed class RemoveNodeEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdR
     {
         Delete("/nodes/{id}");
         RequestBinder(new RequestBinder<NodeIdRequest>(BindingSource.RouteValues));
+        Summary(s =>
+        {
+            s.Summary = "Remove a node";
+            s.Description = "The node disappears and its subscriptions go; deliveries already running finish, and its health " +
+                "ident leaves gilmour.known_host.health.";
+            s.Answers(StatusCodes.Status200OK, "removed", StatusAnswer.Ok, Refusal.UnknownNode);
+        });
     }
 
     public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)

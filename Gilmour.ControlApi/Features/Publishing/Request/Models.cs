@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Gilmour.ControlApi.Features.Publishing.Request;
 
@@ -17,7 +18,14 @@ public sealed class PublishRequestRequest
     public double? Timeout { get; init; }
 }
 
-/// <summary><c>{messages:[{data, code}], code, length}</c>: code is the highest of the messages' codes.</summary>
-public sealed record PublishRequestResponse(IReadOnlyList<ReplyView> Messages, int Code, int Length);
+/// <summary>
+/// <c>{messages:[{data, code}], code, length}</c>: code is the highest of the messages' codes. <c>timeout_capped</c>,
+/// only when the request asked for more than MaxRequestTimeoutSeconds: the seconds it waited at most instead.
+/// </summary>
+public sealed record PublishRequestResponse(
+    IReadOnlyList<ReplyView> Messages,
+    int Code,
+    int Length,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? TimeoutCapped = null);
 
 public sealed record ReplyView(JsonElement Data, int Code);

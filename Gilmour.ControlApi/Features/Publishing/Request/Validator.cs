@@ -17,10 +17,10 @@ public sealed class PublishRequestValidator : Validator<PublishRequestRequest>
         });
         RuleFor(x => x.Topic).Must(topic => PublishTopic.Problem(topic) is null).When(x => x.Topic is not null)
             .WithMessage((_, topic) => PublishTopic.Problem(topic)!);
-        RuleFor(x => x.Message).Must(m => JsonText.IsValidUtf8(m!.Value)).When(x => x.Message is not null)
-            .WithMessage("is not valid UTF-8");
-        RuleFor(x => x.Composition).Must(c => JsonText.IsValidUtf8(c!.Value)).When(x => x.Composition is not null)
-            .WithMessage("is not valid UTF-8");
+        RuleFor(x => x.Message).Must(m => JsonText.EscapesWholeCharacters(m!.Value)).When(x => x.Message is not null)
+            .WithMessage(JsonText.HalfCharacterProblem);
+        RuleFor(x => x.Composition).Must(c => JsonText.EscapesWholeCharacters(c!.Value)).When(x => x.Composition is not null)
+            .WithMessage(JsonText.HalfCharacterProblem);
         RuleFor(x => x.Timeout).GreaterThan(0).When(x => x.Timeout is not null).WithMessage("must be a positive number of seconds");
     }
 }

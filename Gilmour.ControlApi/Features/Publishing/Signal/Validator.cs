@@ -10,7 +10,7 @@ public sealed class PublishSignalValidator : Validator<PublishSignalRequest>
     {
         RuleFor(x => x.Topic).Must(topic => PublishTopic.Problem(topic) is null)
             .WithMessage((_, topic) => PublishTopic.Problem(topic)!);
-        RuleFor(x => x.Message).Must(m => JsonText.IsValidUtf8(m!.Value)).When(x => x.Message is not null)
-            .WithMessage("is not valid UTF-8");
+        RuleFor(x => x.Message).Must(m => JsonText.EscapesWholeCharacters(m!.Value)).When(x => x.Message is not null)
+            .WithMessage(JsonText.HalfCharacterProblem);
     }
 }

@@ -1,5 +1,6 @@
 using FastEndpoints;
 using Gilmour.ControlApi.Nodes;
+using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Services.Add;
 

@@ -1,4 +1,5 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Nodes;
 
 namespace Gilmour.ControlApi.Features.Services.List;
@@ -10,6 +11,13 @@ public sealed class ListServicesEndpoint(RegisteredNodes nodes) : Endpoint<NodeI
     {
         Get("/nodes/{id}/services");
         RequestBinder(new RequestBinder<NodeIdRequest>(BindingSource.RouteValues));
+        Summary(s =>
+        {
+            s.Summary = "List a node's services";
+            s.Answers(StatusCodes.Status200OK, "the services",
+                new ListServicesResponse([new SubscriptionView("shop.price", "shop", "/price", 30)]),
+                Refusal.UnknownNode);
+        });
     }
 
     public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)

@@ -1,4 +1,5 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Nodes;
 
 namespace Gilmour.ControlApi.Features.Slots.List;
@@ -10,6 +11,13 @@ public sealed class ListSlotsEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRe
     {
         Get("/nodes/{id}/slots");
         RequestBinder(new RequestBinder<NodeIdRequest>(BindingSource.RouteValues));
+        Summary(s =>
+        {
+            s.Summary = "List a node's slots";
+            s.Answers(StatusCodes.Status200OK, "the slots",
+                new ListSlotsResponse([new SubscriptionView("shop.events.*", null, "/events", 30)]),
+                Refusal.UnknownNode);
+        });
     }
 
     public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)
