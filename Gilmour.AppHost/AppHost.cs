@@ -1,6 +1,11 @@
+using Gilmour.AppHost;
 using Gilmour.AppHost.SampleNodes;
 
 var builder = DistributedApplication.CreateBuilder(args);
+
+// A second app host, or another program on a fixed port, gets one line instead of a long stack trace.
+if (!builder.ExecutionContext.IsPublishMode)
+    PortCheck.ExitIfTaken(builder.Configuration);
 
 // Redis (container, redis-server, Garnet or external, per Gilmour:Redis:Mode and what the machine has), the control
 // API on port 5080, the dispatcher and the health monitor. A publish secures it with a generated admin key.

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Gilmour.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace Gilmour.AppHost;
@@ -14,6 +15,9 @@ public static class PortCheck
     /// <summary>Writes the line to standard error and exits with code 1 when a port is taken; returns otherwise.</summary>
     public static void ExitIfTaken(IConfiguration configuration)
     {
+        // Only a run of the app host itself: under a test host, exiting would end the test process, and the tests
+        // choose their own ports.
+        if (System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name != "Gilmour.AppHost") return;
         if (Clash(configuration) is not { } line) return;
         Console.Error.WriteLine(line);
         Environment.Exit(1);
@@ -39,9 +43,9 @@ public static class PortCheck
                 yield return (uri, "the dashboard's telemetry endpoint", $"{launchSettings} ({key})");
         foreach (var uri in Urls(configuration["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"]))
             yield return (uri, "the dashboard's resource service", $"{launchSettings} (ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL)");
-        if (AppHostSettings.ControlApiPort(configuration) is { } port)
-            yield return (new Uri($"http://localhost:{port}"), $"the control API, {AppHostSettings.ControlApiSection}:{AppHostSettings.PortKey}",
-                $"set {AppHostSettings.ControlApiSection}:{AppHostSettings.PortKey} to another port (0 lets the orchestrator choose)");
+        if (GilmourSettings.ControlApiPort(configuration) is { } port)
+            yield return (new Uri($"http://localhost:{port}"), $"the control API, {GilmourSettings.ControlApiSection}:{GilmourSettings.PortKey}",
+                $"set {GilmourSettings.ControlApiSection}:{GilmourSettings.PortKey} to another port (0 lets the orchestrator choose)");
     }
 
     /// <summary>The URLs of a setting such as "http://localhost:18888;https://localhost:18889"; port 0 means any port, never taken.</summary>

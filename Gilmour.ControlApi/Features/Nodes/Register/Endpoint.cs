@@ -32,8 +32,8 @@ public sealed class RegisterNodeEndpoint(RegisteredNodes nodes, CallbackHost cal
                 Slots = new[] { new { Topic = "shop.events.*", Path = "/events" } },
                 MaxConcurrency = 16,
             };
-            s.Answers(StatusCodes.Status201Created, "registered: the id the node uses in every later call",
-                new RegisterNodeResponse("0f8fad5b-d9cb-469f-a165-70867728950e", "ok"),
+            s.Answers(StatusCodes.Status201Created, "registered: the id the node uses in every later call, and its token (shown only here)",
+                new RegisterNodeResponse("0f8fad5b-d9cb-469f-a165-70867728950e", "ok", "q3Jv0sYk9m8tWZ4n1bXc7uHe2LdPaFgR5iTyKoMjNwA"),
                 Refusal.BadInput("slots[0].path must start with '/'"),
                 new Refusal(StatusCodes.Status403Forbidden, "`host` names a host the operator did not allow-list (Gilmour:ControlApi:AllowedNodeHosts)",
                     "host '169.254.169.254' is not in Gilmour:ControlApi:AllowedNodeHosts: the proxy calls a node back only at the address the registration came from, unless the operator allow-lists another host"),
