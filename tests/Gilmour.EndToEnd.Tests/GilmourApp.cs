@@ -46,7 +46,7 @@ public sealed class GilmourApp : IAsyncDisposable
         _stopWatching = stopWatching;
         Control = new HttpClient { BaseAddress = OnLoopback(app.GetEndpoint(ControlApi, "http")), Timeout = TimeSpan.FromSeconds(60) };
         var python = OnLoopback(app.GetEndpoint(PythonNode, "http"));
-        Python = new HttpClient { BaseAddress = python, Timeout = TimeSpan.FromSeconds(10) };
+        Python = new HttpClient { BaseAddress = python, Timeout = TimeSpan.FromSeconds(60) };
         PythonPort = python.Port;
     }
 
@@ -62,10 +62,11 @@ public sealed class GilmourApp : IAsyncDisposable
         [
             $"--Gilmour:Redis:Mode={redisMode}",
             "--Gilmour:ControlApi:Port=0",
-            // A dead node is seen within a second; a slow answer on a loaded machine is not taken for a sick node.
+            // A dead node (refused) is seen within a second; slow answers on a loaded machine are not taken for a sick
+            // node: no test here waits for one to turn unavailable, so only ten in a row would.
             "--Gilmour:HealthMonitor:IntervalSeconds=1",
             "--Gilmour:HealthMonitor:ProbeTimeoutSeconds=0.9",
-            "--Gilmour:HealthMonitor:FailureThreshold=3",
+            "--Gilmour:HealthMonitor:FailureThreshold=10",
             .. settings,
         ];
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Gilmour_AppHost>(args, limit.Token);
@@ -133,7 +134,7 @@ public sealed class GilmourApp : IAsyncDisposable
             if (!response.IsSuccessStatusCode) return false;
             found = JsonDocument.Parse(text).RootElement.Clone();
             return true;
-        }, TimeSpan.FromSeconds(30), () => $"the Python node did not register ({seen})\n{Logs}");
+        }, TimeSpan.FromSeconds(60), () => $"the Python node did not register ({seen})\n{Logs}");
         return found;
     }
 

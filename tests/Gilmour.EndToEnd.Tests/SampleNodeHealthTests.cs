@@ -30,6 +30,6 @@ public sealed class SampleNodeHealthTests
             seen = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
             return response.IsSuccessStatusCode
                 && JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString() == "dirty";
-        }, TimeSpan.FromSeconds(15), () => $"GET /nodes/{pythonId} answered {seen}\n{app.Logs}");
+        }, TimeSpan.FromSeconds(60), () => $"GET /nodes/{pythonId} answered {seen}\n{app.Logs}");
     }
 }

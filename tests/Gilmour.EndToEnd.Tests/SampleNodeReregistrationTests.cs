@@ -24,7 +24,7 @@ public sealed class SampleNodeReregistrationTests
         {
             current = (await app.Python.GetFromJsonAsync<JsonElement>("/node")).GetProperty("id").GetString();
             return current is not null && current != forgotten;
-        }, TimeSpan.FromSeconds(20), () => $"the Python node still reports {current}\n{app.Logs}");
+        }, TimeSpan.FromSeconds(60), () => $"the Python node still reports {current}\n{app.Logs}");
         var python = await app.PythonNodeAsync();
         Assert.Equal(current, python.GetProperty("id").GetString());
         Assert.Equal("ok", python.GetProperty("status").GetString());

@@ -30,7 +30,7 @@ public sealed class SampleNodeSlotTests
                 s.GetProperty("data") is { ValueKind: JsonValueKind.Object } data
                 && data.TryGetProperty("marker", out var m) && m.GetString() == marker);
             return received.ValueKind == JsonValueKind.Object;
-        }, TimeSpan.FromSeconds(10), () => $"the Python slot never got signal {marker}\n{app.Logs}");
+        }, TimeSpan.FromSeconds(60), () => $"the Python slot never got signal {marker}\n{app.Logs}");
         Assert.Equal("sample.events.e2e", received.GetProperty("topic").GetString());
     }
 }

@@ -80,7 +80,7 @@ public sealed class TestNode : IAsyncDisposable
     /// <summary>Waits until <paramref name="condition"/> holds on the deliveries, or fails after <paramref name="limit"/>.</summary>
     public async Task<IReadOnlyList<Delivery>> WaitForDeliveriesAsync(string path, int count, TimeSpan? limit = null)
     {
-        await Eventually.HoldsAsync(() => DeliveriesTo(path).Count >= count, limit ?? TimeSpan.FromSeconds(10),
+        await Eventually.HoldsAsync(() => DeliveriesTo(path).Count >= count, limit ?? TimeSpan.FromSeconds(30),
             () => $"{path} got {DeliveriesTo(path).Count} deliveries, expected {count}");
         return DeliveriesTo(path);
     }

@@ -7,7 +7,7 @@ namespace Gilmour.Core.Tests.Registry;
 
 public sealed class AppliedRevisionsTests : IAsyncLifetime
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
     private readonly RedisServer _server = new();
     private ConnectionMultiplexer _controlApi = null!;

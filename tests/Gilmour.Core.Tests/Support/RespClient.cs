@@ -9,7 +9,7 @@ namespace Gilmour.Core.Tests.Support;
 /// </summary>
 public sealed class RespClient : IAsyncDisposable
 {
-    private static readonly TimeSpan ReadLimit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ReadLimit = TimeSpan.FromSeconds(30);
     private readonly TcpClient _tcp;
     private readonly BufferedStream _stream;
 

@@ -35,7 +35,7 @@ public sealed class BusProbe : IAsyncDisposable
     public Task ListenersBecomeAsync(string channel, long expected, TimeSpan? limit = null, Func<string>? logs = null)
     {
         long seen = -1;
-        return Eventually.HoldsAsync(async () => (seen = await ListenersAsync(channel)) == expected, limit ?? TimeSpan.FromSeconds(15),
+        return Eventually.HoldsAsync(async () => (seen = await ListenersAsync(channel)) == expected, limit ?? TimeSpan.FromSeconds(30),
             () => $"PUBSUB NUMSUB {channel} is {seen}, expected {expected}\n{logs?.Invoke()}");
     }
 
@@ -45,7 +45,7 @@ public sealed class BusProbe : IAsyncDisposable
     public Task StatusBecomesAsync(string id, NodeStatus expected, TimeSpan? limit = null, Func<string>? logs = null)
     {
         NodeStatus? seen = null;
-        return Eventually.HoldsAsync(async () => (seen = await StatusAsync(id)) == expected, limit ?? TimeSpan.FromSeconds(15),
+        return Eventually.HoldsAsync(async () => (seen = await StatusAsync(id)) == expected, limit ?? TimeSpan.FromSeconds(30),
             () => $"node {id} is {seen?.ToWire() ?? "gone"}, expected {expected.ToWire()}\n{logs?.Invoke()}");
     }
 

@@ -83,7 +83,7 @@ public sealed class RedisRestartTests(ITestOutputHelper output)
 
         await Eventually.HoldsAsync(async () =>
             (await harness.Control.PostAsync($"/request/{clientId}", """{"topic":"empty.echo","message":"back","timeout":2}""")).Code == 200,
-            TimeSpan.FromSeconds(20), () => harness.Logs);
+            TimeSpan.FromSeconds(60), () => harness.Logs);
         output.WriteLine($"served again {clock.Elapsed.TotalSeconds:F2} s after an empty Redis came back");
 
         var after = await harness.Control.GetAnswerAsync($"/nodes/{serverId}");

@@ -39,7 +39,7 @@ public sealed class MetricsTests(InProcessProxy proxy) : IClassFixture<InProcess
             return Sum(metrics, "messaging.client.sent.messages", ("messaging.destination.name", answered), ("gilmour.code", 200)) == 1
                 && Sum(metrics, "messaging.client.sent.messages", ("messaging.destination.name", late), ("gilmour.code", 499)) == 1
                 && HistogramCount(metrics, "messaging.client.operation.duration", ("messaging.destination.name", late)) == 1;
-        }, TimeSpan.FromSeconds(10), () => "the ControlApi's request metrics do not show one answered and one timed out request");
+        }, TimeSpan.FromSeconds(30), () => "the ControlApi's request metrics do not show one answered and one timed out request");
 
         await Eventually.HoldsAsync(() =>
         {
@@ -47,7 +47,7 @@ public sealed class MetricsTests(InProcessProxy proxy) : IClassFixture<InProcess
             return Sum(metrics, "gilmour.deliveries", ("gilmour.node.id", id), ("gilmour.delivery.outcome", "ok")) == 1
                 && Sum(metrics, "gilmour.deliveries", ("gilmour.node.id", id), ("gilmour.delivery.outcome", "timeout")) == 1
                 && Sum(metrics, "gilmour.deliveries.in_flight", ("gilmour.node.id", id)) == 0;
-        }, TimeSpan.FromSeconds(10), () => "the Dispatcher's delivery metrics do not show one ok and one timed out delivery");
+        }, TimeSpan.FromSeconds(30), () => "the Dispatcher's delivery metrics do not show one ok and one timed out delivery");
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public sealed class MetricsTests(InProcessProxy proxy) : IClassFixture<InProcess
         Assert.True((int)answer.Status == 502, answer.ToString());
         await Eventually.HoldsAsync(() => Sum(proxy.CollectDispatcherMetrics(), "gilmour.deliveries",
                 ("gilmour.node.id", id), ("gilmour.delivery.outcome", "unreachable")) == 1,
-            TimeSpan.FromSeconds(10), () => "no unreachable delivery counted");
+            TimeSpan.FromSeconds(30), () => "no unreachable delivery counted");
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class MetricsTests(InProcessProxy proxy) : IClassFixture<InProcess
             var metrics = proxy.CollectDispatcherMetrics();
             return Sum(metrics, "gilmour.deliveries", ("gilmour.node.id", id), ("gilmour.delivery.outcome", "lost_lock")) == 1
                 && Sum(metrics, "gilmour.deliveries", ("gilmour.node.id", id), ("gilmour.delivery.outcome", "ok")) == 1;
-        }, TimeSpan.FromSeconds(10), () => "the contested request is not counted as one lost lock beside one ok delivery");
+        }, TimeSpan.FromSeconds(30), () => "the contested request is not counted as one lost lock beside one ok delivery");
         var delivered = Assert.Single(node.DeliveriesTo("/contested"));
         Assert.Equal(2, delivered.Body.GetProperty("data").GetInt32());
     }

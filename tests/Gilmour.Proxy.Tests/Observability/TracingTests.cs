@@ -12,7 +12,7 @@ namespace Gilmour.Proxy.Tests.Observability;
 [Collection(InProcessHosts.Name)]
 public sealed class TracingTests(InProcessProxy proxy) : IClassFixture<InProcessProxy>
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task One_trace_spans_the_control_api_request_the_dispatcher_delivery_and_the_node()
