@@ -56,7 +56,8 @@ public static class ApiDocument
             if (hasBody || route.EndsWith("/slots", StringComparison.Ordinal) || route.EndsWith("/services", StringComparison.Ordinal))
                 builder.Produces<ErrorAnswer>(StatusCodes.Status400BadRequest, "application/json");
             builder.Produces<ErrorAnswer>(StatusCodes.Status401Unauthorized, "application/json");
-            if (route == "/nodes" && verb == "POST")
+            // Registering: a host not allow-listed. A node's route: the token of another node.
+            if ((route == "/nodes" && verb == "POST") || hasNode)
                 builder.Produces<ErrorAnswer>(StatusCodes.Status403Forbidden, "application/json");
             if (hasNode)
                 builder.Produces<ErrorAnswer>(StatusCodes.Status404NotFound, "application/json");
