@@ -52,8 +52,13 @@ public static class ApiDocument
         summary.Response(status, meaning, "application/json", example);
         foreach (var refusal in refusals) summary.Response(refusal.Status, refusal.Meaning, "application/json", new ErrorAnswer(refusal.Example));
         if (refusals.All(r => r.Status != StatusCodes.Status401Unauthorized))
-            summary.Response(StatusCodes.Status401Unauthorized, "Gilmour:ControlApi:ApiKey is set and X-Api-Key is missing or wrong",
-                "application/json", new ErrorAnswer("missing X-Api-Key header: this proxy requires an API key"));
+            summary.Response(StatusCodes.Status401Unauthorized,
+                "Gilmour:ControlApi:ApiKey is set and the credentials are missing or wrong (X-Api-Key, or on a route naming a node that node's token as Authorization: Bearer)",
+                "application/json", new ErrorAnswer("missing credentials: send 'Authorization: Bearer <the node's token>' or the X-Api-Key header"));
+        // A route naming a node (the routes that can answer 404) also opens with a node's token: another node's is 403.
+        if (refusals.Any(r => r.Status == StatusCodes.Status404NotFound) && refusals.All(r => r.Status != StatusCodes.Status403Forbidden))
+            summary.Response(StatusCodes.Status403Forbidden, Refusal.OtherNodesToken.Meaning, "application/json",
+                new ErrorAnswer(Refusal.OtherNodesToken.Example));
         if (refusals.All(r => r.Status != StatusCodes.Status503ServiceUnavailable))
             summary.Response(StatusCodes.Status503ServiceUnavailable, Refusal.RedisAway.Meaning, "application/json",
                 new ErrorAnswer(Refusal.RedisAway.Example));
@@ -72,6 +77,10 @@ public sealed record Refusal(int Status, string Meaning, string Example)
     public static Refusal NotJson { get; } = new(StatusCodes.Status415UnsupportedMediaType,
         "the body has a Content-Type other than JSON (a body without one is read as JSON)",
         "the body must be JSON (Content-Type: application/json), not text/plain");
+
+    public static Refusal OtherNodesToken { get; } = new(StatusCodes.Status403Forbidden,
+        "the bearer token belongs to another node (whether or not this node exists)",
+        "this token belongs to another node: a node's token opens only the routes of its own node");
 
     public static Refusal UnknownNode { get; } = new(StatusCodes.Status404NotFound,
         "no node has this id (an id that is not a UUID included)", "node 0f8fad5b-d9cb-469f-a165-70867728950e not found");
