@@ -1,7 +1,4 @@
-using Gilmour.HealthMonitor;
-using Gilmour.Registry;
 using Gilmour.Testing;
-using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using static Gilmour.Proxy.Tests.Observability.MetricReadings;
 
@@ -17,21 +14,8 @@ public sealed class HealthMetricsTests
         await using var redis = new RedisServer();
         await redis.StartAsync();
         var metrics = new Exported<MetricSnapshot>();
-        var builder = ObservedHost.CreateBuilder(redis.ConnectionString, metrics);
-        // A refused connection is answered at once; the timeout is only there so that a loaded machine does not turn
-        // the refusal into a timed-out probe before it is seen.
-        builder.Configuration["Gilmour:HealthMonitor:IntervalSeconds"] = "1";
-        builder.Configuration["Gilmour:HealthMonitor:ProbeTimeoutSeconds"] = "0.9";
-        builder.AddGilmourRedisClient();
-        builder.AddHealthMonitor();
-        await using var app = builder.Build();
-        app.MapDefaultEndpoints();
-
-        using var bus = await redis.ConnectAsync();
-        var closedPort = FreePort.Next();
-        var id = Guid.NewGuid().ToString();
-        Assert.True(await new NodeRegistry(bus).AddAsync(new Node(id, "127.0.0.1", closedPort, "/health", NodeStatus.Ok, [], [],
-            "ident-" + id, 1, DateTimeOffset.UtcNow, null)));
+        await using var app = FastHealthMonitor.Build(redis, metrics);
+        var id = await FastHealthMonitor.AddNodeAsync(redis, FreePort.Next());
         await app.StartAsync();
         try
         {

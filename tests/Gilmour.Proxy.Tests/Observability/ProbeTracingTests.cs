@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using Gilmour.HealthMonitor;
-using Gilmour.Registry;
 using Gilmour.Testing;
-using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 
 namespace Gilmour.Proxy.Tests.Observability;
@@ -38,19 +35,9 @@ public sealed class ProbeTracingTests
         await redis.StartAsync();
         await using var node = await TestNode.StartAsync();
         var spans = new Exported<Activity>();
-        var builder = ObservedHost.CreateBuilder(redis.ConnectionString, new Exported<MetricSnapshot>(), spans);
-        builder.Configuration["Gilmour:Tracing:TraceProbesAndPolling"] = traceProbes ? "true" : "false";
-        builder.Configuration["Gilmour:HealthMonitor:IntervalSeconds"] = "0.3";
-        builder.Configuration["Gilmour:HealthMonitor:ProbeTimeoutSeconds"] = "0.2";
-        builder.AddGilmourRedisClient();
-        builder.AddHealthMonitor();
-        await using var app = builder.Build();
-        app.MapDefaultEndpoints();
-
-        using var bus = await redis.ConnectAsync();
-        var id = Guid.NewGuid().ToString();
-        Assert.True(await new NodeRegistry(bus).AddAsync(new Node(id, "127.0.0.1", node.Port, node.HealthPath, NodeStatus.Ok, [], [],
-            "ident-" + id, 1, DateTimeOffset.UtcNow, null)));
+        await using var app = FastHealthMonitor.Build(redis, new Exported<MetricSnapshot>(), spans,
+            ("Gilmour:Tracing:TraceProbesAndPolling", traceProbes ? "true" : "false"));
+        await FastHealthMonitor.AddNodeAsync(redis, node.Port, node.HealthPath);
         await app.StartAsync();
         try
         {

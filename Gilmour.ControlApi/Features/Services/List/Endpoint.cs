@@ -1,6 +1,7 @@
 using FastEndpoints;
 using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Nodes;
+using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Services.List;
 
@@ -11,13 +12,7 @@ public sealed class ListServicesEndpoint(RegisteredNodes nodes) : Endpoint<NodeI
     {
         Get("/nodes/{id}/services");
         RequestBinder(new RequestBinder<NodeIdRequest>(BindingSource.RouteValues));
-        Summary(s =>
-        {
-            s.Summary = "List a node's services";
-            s.Answers(StatusCodes.Status200OK, "the services",
-                new ListServicesResponse([new SubscriptionView("shop.price", "shop", "/price", 30)]),
-                Refusal.UnknownNode);
-        });
+        Summary(s => s.DescribeList(SubscriptionKind.Service, views => new ListServicesResponse(views)));
     }
 
     public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)

@@ -15,16 +15,7 @@ public sealed class RemoveServicesEndpoint(RegisteredNodes nodes) : Endpoint<Rem
     {
         Delete("/nodes/{id}/services");
         RequestBinder(new RequestBinder<RemoveSubscriptionsRequest>(BindingSource.RouteValues | BindingSource.QueryParams));
-        Summary(s =>
-        {
-            s.Summary = "Remove a node's services on a topic";
-            s.Description = "?topic=T removes every service of the node on T; ?topic=T&path=P only the one at P. Answered once the " +
-                "subscriptions are gone from Redis; deliveries already running finish.";
-            s.Answers(StatusCodes.Status200OK, "removed", StatusAnswer.Ok,
-                Refusal.BadInput("topic query parameter is required (?topic=T, optionally &path=P)"),
-                new Refusal(StatusCodes.Status404NotFound, "no node has this id, or it has no service on this topic (at this path)",
-                    "node 0f8fad5b-d9cb-469f-a165-70867728950e has no service on topic 'shop.price'"));
-        });
+        Summary(s => s.DescribeRemove(SubscriptionKind.Service));
     }
 
     public override async Task HandleAsync(RemoveSubscriptionsRequest request, CancellationToken ct)

@@ -12,20 +12,7 @@ public sealed class AddSlotEndpoint(RegisteredNodes nodes) : Endpoint<AddSlotReq
     {
         Post("/nodes/{id}/slots");
         RequestBinder(new RequestBinder<AddSlotRequest>(BindingSource.JsonBody | BindingSource.RouteValues));
-        Summary(s =>
-        {
-            s.Summary = "Add a slot to a node";
-            s.Description = "A slot takes signals: its topic may be a wildcard ('*'), its exclusion group is optional. " +
-                "Answered once the new subscription is live.";
-            s.ExampleRequest = new { Topic = "shop.events.*", Group = "auditors", Path = "/events", Timeout = 30 };
-            s.Answers(StatusCodes.Status200OK, "the slot is live", StatusAnswer.Ok,
-                Refusal.BadInput("path must start with '/'"),
-                Refusal.UnknownNode,
-                new Refusal(StatusCodes.Status409Conflict, "the node holds a slot with the same topic, group and path",
-                    "node 0f8fad5b-d9cb-469f-a165-70867728950e already holds slot 'shop.events.*' (group 'auditors', path '/events'): it has the same topic, group and path"),
-                Refusal.TooLarge,
-                Refusal.NotJson);
-        });
+        Summary(s => s.DescribeAdd(SubscriptionKind.Slot));
     }
 
     public override async Task HandleAsync(AddSlotRequest request, CancellationToken ct)

@@ -1,6 +1,7 @@
 using FastEndpoints;
 using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Nodes;
+using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Slots.List;
 
@@ -11,13 +12,7 @@ public sealed class ListSlotsEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRe
     {
         Get("/nodes/{id}/slots");
         RequestBinder(new RequestBinder<NodeIdRequest>(BindingSource.RouteValues));
-        Summary(s =>
-        {
-            s.Summary = "List a node's slots";
-            s.Answers(StatusCodes.Status200OK, "the slots",
-                new ListSlotsResponse([new SubscriptionView("shop.events.*", null, "/events", 30)]),
-                Refusal.UnknownNode);
-        });
+        Summary(s => s.DescribeList(SubscriptionKind.Slot, views => new ListSlotsResponse(views)));
     }
 
     public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)

@@ -15,16 +15,7 @@ public sealed class RemoveSlotsEndpoint(RegisteredNodes nodes) : Endpoint<Remove
     {
         Delete("/nodes/{id}/slots");
         RequestBinder(new RequestBinder<RemoveSubscriptionsRequest>(BindingSource.RouteValues | BindingSource.QueryParams));
-        Summary(s =>
-        {
-            s.Summary = "Remove a node's slots on a topic";
-            s.Description = "?topic=T removes every slot of the node on T; ?topic=T&path=P only the one at P. Answered once the " +
-                "subscriptions are gone from Redis; deliveries already running finish.";
-            s.Answers(StatusCodes.Status200OK, "removed", StatusAnswer.Ok,
-                Refusal.BadInput("topic query parameter is required (?topic=T, optionally &path=P)"),
-                new Refusal(StatusCodes.Status404NotFound, "no node has this id, or it has no slot on this topic (at this path)",
-                    "node 0f8fad5b-d9cb-469f-a165-70867728950e has no slot on topic 'shop.events.*'"));
-        });
+        Summary(s => s.DescribeRemove(SubscriptionKind.Slot));
     }
 
     public override async Task HandleAsync(RemoveSubscriptionsRequest request, CancellationToken ct)
