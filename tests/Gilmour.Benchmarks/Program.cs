@@ -48,6 +48,8 @@ foreach (var (concurrency, size) in options.Cells())
             + $"p50 {measurement.P50,7:F2} ms  p99 {measurement.P99,7:F2} ms  errors {measurement.Errors}");
 }
 
+var external = options.External ? await ExternalRun.RunAsync(chain, options) : null;
+
 // The services give back what a burst left once they have been idle a while (IdleMemoryTrim, 10 s by default).
 await Task.Delay(IdleAfterCells);
 idle[$"idle {IdleAfterCells.TotalSeconds:F0} s after the last cell"] =
@@ -59,6 +61,8 @@ Console.WriteLine(Report.Cells(measurements));
 Console.WriteLine(Report.Cpu(cpu.Keys, measurements));
 Console.WriteLine(Report.Rss(idle, measurements));
 Console.WriteLine(Report.Targets(idle, measurements));
+if (external is not null)
+    Console.WriteLine(ExternalRun.Report(external, measurements));
 if (cold is not null)
     Console.WriteLine(cold.Report(measurements.FirstOrDefault(m => m.Requester == "proxy" && m.Concurrency == ColdStart.Concurrency && m.Size == ColdStart.Size)) + "\n");
 
