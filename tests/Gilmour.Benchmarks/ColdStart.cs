@@ -25,10 +25,15 @@ public static class ColdStart
         var nodeId = await BenchmarkChain.RegisterAsync(http, node.Port, options.ScaleSubscriptionsPerNode);
         var roundTrip = new ProxyRoundTrip(http, nodeId, BenchmarkChain.ProxyTopic, new Payload(Size));
 
+        var services = proxy.Services.ToDictionary(s => s.Name.Replace("Gilmour.", "", StringComparison.Ordinal), s => s.ProcessId);
         var perSecond = new long[(int)Math.Ceiling(duration.TotalSeconds)];
         long errors = 0;
+        long firstAnswerTicks = 0;
         using var hung = new CancellationTokenSource(duration + TimeSpan.FromSeconds(60));
+        var cpuBefore = CpuClock.Snapshot(services);
         var clock = Stopwatch.StartNew();
+        // The CPU the services spent in the window (the JIT's included) is what a busy machine's noise touches least.
+        var window = Task.Delay(Window < duration ? Window : duration).ContinueWith(_ => CpuClock.Snapshot(services), TaskScheduler.Default);
         var clients = Enumerable.Range(0, Concurrency).Select(_ => Task.Run(async () =>
         {
             while (clock.Elapsed < duration && !hung.IsCancellationRequested)
@@ -43,12 +48,14 @@ public static class ColdStart
                     ok = false;
                 }
                 var answeredAt = clock.Elapsed;
+                if (ok) Interlocked.CompareExchange(ref firstAnswerTicks, answeredAt.Ticks, 0);
                 if (!ok) Interlocked.Increment(ref errors);
                 // An answer after the end belongs to no second of the load: it is neither counted nor an error.
                 else if (answeredAt < duration) Interlocked.Increment(ref perSecond[(int)answeredAt.TotalSeconds]);
             }
         })).ToArray();
         await Task.WhenAll(clients);
-        return new ColdStartResult(perSecond, errors, loadBefore);
+        var cpuInWindow = (await window).ToDictionary(p => p.Key, p => p.Value - cpuBefore[p.Key]);
+        return new ColdStartResult(perSecond, errors, loadBefore, TimeSpan.FromTicks(firstAnswerTicks), cpuInWindow);
     }
 }
