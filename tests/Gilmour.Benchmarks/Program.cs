@@ -51,10 +51,12 @@ foreach (var (concurrency, size) in options.Cells())
 var external = options.External ? await ExternalRun.RunAsync(chain, options) : null;
 
 // The services give back what a burst left once they have been idle a while (IdleMemoryTrim, 10 s by default).
-await Task.Delay(IdleAfterCells);
+// The cold cell's fresh services run meanwhile: they load the machine, not the idle services' heaps.
+var idleWait = Task.Delay(IdleAfterCells);
+var cold = options.ColdSeconds > 0 ? await ColdStart.RunAsync(options, chain.Node, TimeSpan.FromSeconds(options.ColdSeconds)) : null;
+await idleWait;
 idle[$"idle {IdleAfterCells.TotalSeconds:F0} s after the last cell"] =
     chain.ServiceProcesses.ToDictionary(p => p.Key, p => RssSampler.ResidentBytes(p.Value));
-var cold = options.ColdSeconds > 0 ? await ColdStart.RunAsync(options, chain.Node, TimeSpan.FromSeconds(options.ColdSeconds)) : null;
 
 Console.WriteLine();
 Console.WriteLine(Report.Cells(measurements));
