@@ -73,6 +73,29 @@ public sealed class BenchmarkChain : IAsyncDisposable
     /// main table is the "10 subscriptions" side of the scale comparison.</param>
     public static async Task<BenchmarkChain> StartAsync(BenchmarkOptions options, int subscriptions)
     {
+        var node = await EchoNode.StartAsync();
+        // A dump directory of its own: the Redis restart at the end of a run saves and reloads its data there.
+        var redisDirectory = Directory.CreateTempSubdirectory("gilmour-bench-redis-");
+        var proxy = await ProxyHarness.StartAsync(ServiceSettings(options), new RedisServer { ExtraArguments = ["--dir", redisDirectory.FullName] });
+        var http = ProxyClient(proxy);
+
+        var nodeId = await RegisterAsync(http, node.Port, subscriptions);
+
+        var responderRedis = await proxy.Redis.ConnectAsync();
+        var responder = new Responder(responderRedis);
+        await responder.StartAsync();
+        await responder.ReplyAsync(BaselineTopic, Group, static (message, _) => Task.FromResult(new Reply(message.Message.Data, 200)), HandlerTimeout);
+        var floorRedis = await proxy.Redis.ConnectAsync();
+        var floorRequester = new Requester(floorRedis);
+        await floorRequester.StartAsync();
+        var goStyleRedis = await proxy.Redis.ConnectAsync();
+        return new BenchmarkChain(proxy, node, http, nodeId, responderRedis, responder, floorRedis, floorRequester, goStyleRedis,
+            new RedigoPool(proxy.Redis.Port), redisDirectory);
+    }
+
+    /// <summary>The environment every service of the run gets (on top of the app host's runtime environment).</summary>
+    public static Dictionary<string, string> ServiceSettings(BenchmarkOptions options)
+    {
         var largest = options.Sizes.Max();
         var settings = new Dictionary<string, string>
         {
@@ -85,11 +108,12 @@ public sealed class BenchmarkChain : IAsyncDisposable
             ["Gilmour__ControlApi__MaxBodyBytes"] = Math.Max(1_048_576L, 2L * largest + 65_536).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (key, value) in options.ServiceEnvironment) settings[key] = value;
-        var node = await EchoNode.StartAsync();
-        // A dump directory of its own: the Redis restart at the end of a run saves and reloads its data there.
-        var redisDirectory = Directory.CreateTempSubdirectory("gilmour-bench-redis-");
-        var proxy = await ProxyHarness.StartAsync(settings, new RedisServer { ExtraArguments = ["--dir", redisDirectory.FullName] });
-        var http = new HttpClient(new SocketsHttpHandler
+        return settings;
+    }
+
+    /// <summary>A keep-alive client of the proxy's control API with no limit on connections.</summary>
+    public static HttpClient ProxyClient(ProxyHarness proxy) =>
+        new(new SocketsHttpHandler
         {
             MaxConnectionsPerServer = int.MaxValue,
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10),
@@ -101,20 +125,12 @@ public sealed class BenchmarkChain : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(120),
         };
 
+    /// <summary>Registers the echo node with its echo service plus idle ones; returns its id.</summary>
+    public static Task<string> RegisterAsync(HttpClient http, int port, int subscriptions)
+    {
         var services = new List<object> { new { topic = ProxyTopic, group = Group, path = EchoNode.EchoPath } };
         for (var i = 1; i < subscriptions; i++) services.Add(new { topic = $"bench.idle.{i}", group = Group, path = EchoNode.EchoPath });
-        var nodeId = await RegisterAsync(http, node.Port, services);
-
-        var responderRedis = await proxy.Redis.ConnectAsync();
-        var responder = new Responder(responderRedis);
-        await responder.StartAsync();
-        await responder.ReplyAsync(BaselineTopic, Group, static (message, _) => Task.FromResult(new Reply(message.Message.Data, 200)), HandlerTimeout);
-        var floorRedis = await proxy.Redis.ConnectAsync();
-        var floorRequester = new Requester(floorRedis);
-        await floorRequester.StartAsync();
-        var goStyleRedis = await proxy.Redis.ConnectAsync();
-        return new BenchmarkChain(proxy, node, http, nodeId, responderRedis, responder, floorRedis, floorRequester, goStyleRedis,
-            new RedigoPool(proxy.Redis.Port), redisDirectory);
+        return RegisterAsync(http, port, services);
     }
 
     /// <summary>POST /nodes; returns the node's id. Returns only once its subscriptions are live (the API waits).</summary>

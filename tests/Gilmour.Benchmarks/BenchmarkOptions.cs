@@ -17,6 +17,12 @@ public sealed record BenchmarkOptions
     public int ScaleNodes { get; init; } = 1_000;
     public int ScaleSubscriptionsPerNode { get; init; } = 10;
 
+    /// <summary>Length of the cold cell (fresh services under c=64 at once); 0 leaves it out.</summary>
+    public double ColdSeconds { get; init; } = 5;
+
+    /// <summary>Also runs every cell with wrk and a Node.js echo node, outside this process (<c>--external</c>).</summary>
+    public bool External { get; init; }
+
     /// <summary>The services' log level: the ASP.NET per-request Information lines would be measured otherwise.</summary>
     public string ServiceLogLevel { get; init; } = "Warning";
 
@@ -49,6 +55,8 @@ public sealed record BenchmarkOptions
           --smoke              1 s per cell, concurrency 1 and 16, 100 B only
           --scale              also register 1,000 nodes x 10 subscriptions and compare latency with 10 and 10,000
           --scale-nodes N      nodes of the scale part (default 1000)
+          --cold-seconds N     load on freshly started services, c=64 at once (default 5; 0 leaves it out)
+          --external           also every cell with wrk -> POST /request/{id} -> a Node.js echo node
           --log-level LEVEL    the services' Logging:LogLevel:Default (default Warning)
           --service-env K=V    more environment for the services, repeatable
                                (e.g. DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0, OTEL_SDK_DISABLED=true)
@@ -66,16 +74,18 @@ public sealed record BenchmarkOptions
                 "--warmup" => options with { WarmupSeconds = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 "--concurrency" => options with { Concurrency = List(Next()) },
                 "--sizes" => options with { Sizes = List(Next()), FullMatrix = true },
-                "--smoke" => options with { Seconds = 1, WarmupSeconds = 1, Concurrency = [1, 16], Sizes = [100], FullMatrix = true },
+                "--smoke" => options with { Seconds = 1, WarmupSeconds = 1, Concurrency = [1, 16], Sizes = [100], FullMatrix = true, ColdSeconds = 2 },
                 "--scale" => options with { Scale = true },
                 "--scale-nodes" => options with { ScaleNodes = int.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--cold-seconds" => options with { ColdSeconds = double.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
+                "--external" => options with { External = true },
                 "--log-level" => options with { ServiceLogLevel = Next() },
                 "--service-env" => options with { ServiceEnvironment = With(options.ServiceEnvironment, Next()) },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
         if (options.Seconds <= 0 || options.Concurrency.Count == 0 || options.Sizes.Count == 0
-            || options.Concurrency.Any(c => c <= 0) || options.Sizes.Any(s => s <= 0) || options.ScaleNodes <= 0)
+            || options.Concurrency.Any(c => c <= 0) || options.Sizes.Any(s => s <= 0) || options.ScaleNodes <= 0 || options.ColdSeconds < 0)
             throw new ArgumentException("seconds, concurrencies, sizes and scale nodes must be positive");
         return options;
     }

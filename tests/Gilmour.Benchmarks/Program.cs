@@ -16,7 +16,7 @@ catch (Exception e) when (e is ArgumentException or FormatException)
 if (ServiceProcess.BuildConfiguration != "Release")
     Console.Error.WriteLine("warning: built in Debug, so the services run their Debug builds; run with -c Release for real figures");
 Console.WriteLine($"Gilmour proxy benchmark: {options.Seconds} s per cell and requester, {Environment.ProcessorCount} cores, "
-    + $"{ServiceProcess.BuildConfiguration} services (Production), service log level {options.ServiceLogLevel}"
+    + $"{ServiceProcess.BuildConfiguration} services (Production), service log level {options.ServiceLogLevel}, load average {LoadAverage.Now()}"
     + string.Concat(options.ServiceEnvironment.Select(e => $", {e.Key}={e.Value}")));
 
 await using var chain = await BenchmarkChain.StartAsync(options, options.ScaleSubscriptionsPerNode);
@@ -48,8 +48,13 @@ foreach (var (concurrency, size) in options.Cells())
             + $"p50 {measurement.P50,7:F2} ms  p99 {measurement.P99,7:F2} ms  errors {measurement.Errors}");
 }
 
+var external = options.External ? await ExternalRun.RunAsync(chain, options) : null;
+
 // The services give back what a burst left once they have been idle a while (IdleMemoryTrim, 10 s by default).
-await Task.Delay(IdleAfterCells);
+// The cold cell's fresh services run meanwhile: they load the machine, not the idle services' heaps.
+var idleWait = Task.Delay(IdleAfterCells);
+var cold = options.ColdSeconds > 0 ? await ColdStart.RunAsync(options, chain.Node, TimeSpan.FromSeconds(options.ColdSeconds)) : null;
+await idleWait;
 idle[$"idle {IdleAfterCells.TotalSeconds:F0} s after the last cell"] =
     chain.ServiceProcesses.ToDictionary(p => p.Key, p => RssSampler.ResidentBytes(p.Value));
 
@@ -58,6 +63,10 @@ Console.WriteLine(Report.Cells(measurements));
 Console.WriteLine(Report.Cpu(cpu.Keys, measurements));
 Console.WriteLine(Report.Rss(idle, measurements));
 Console.WriteLine(Report.Targets(idle, measurements));
+if (external is not null)
+    Console.WriteLine(ExternalRun.Report(external, measurements));
+if (cold is not null)
+    Console.WriteLine(cold.Report(measurements.FirstOrDefault(m => m.Requester == "proxy" && m.Concurrency == ColdStart.Concurrency && m.Size == ColdStart.Size)) + "\n");
 
 if (options.Scale)
 {
