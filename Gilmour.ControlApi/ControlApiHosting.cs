@@ -6,8 +6,10 @@ using Gilmour.ControlApi.Lifecycle;
 using Gilmour.ControlApi.Nodes;
 using Gilmour.ControlApi.Publishing;
 using Gilmour.ControlApi.Security;
+using Gilmour.ControlApi.Streaming;
 using Gilmour.Registry;
 using Gilmour.Requests;
+using Gilmour.Streaming;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -30,6 +32,9 @@ public static class ControlApiHosting
             .Validate(o => o.SubscriptionReadyTimeoutSeconds > 0, "SubscriptionReadyTimeoutSeconds must be positive")
             .Validate(o => o.ShutdownDrainSeconds >= 0, "ShutdownDrainSeconds may not be negative")
             .Validate(o => o.AllowedNodeHosts.All(CallbackHost.IsWellFormed), "AllowedNodeHosts holds something that is not a host")
+            .Validate(o => o.StreamHeartbeatSeconds >= 0.05, "StreamHeartbeatSeconds must be at least 0.05")
+            .Validate(o => o.StreamStallSeconds >= 0.05, "StreamStallSeconds must be at least 0.05")
+            .Validate(o => o.StreamBufferBytes > 0, "StreamBufferBytes must be positive")
             .ValidateOnStart();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<ControlApiOptions>>((kestrel, options) =>
             kestrel.Limits.MaxRequestBodySize = options.Value.MaxBodyBytes);
@@ -50,6 +55,9 @@ public static class ControlApiHosting
         services.AddSingleton(sp => new NodeStatusCache(sp.GetRequiredService<NodeRegistry>(), sp.GetRequiredService<RegistryChanges>(),
             sp.GetRequiredService<IConnectionMultiplexer>(), TimeProvider.System));
         services.AddSingleton<Publisher>();
+        services.AddSingleton(sp => new StreamDeliveries(sp.GetRequiredService<IConnectionMultiplexer>()));
+        services.AddSingleton<StreamNodeStatus>();
+        services.AddSingleton<OpenStreams>();
         services.AddHttpClient<NodeHealthCheck>()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false })
             .AsNodeClient();

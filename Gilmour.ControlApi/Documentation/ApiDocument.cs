@@ -58,14 +58,18 @@ public static class ApiDocument
                 builder.Produces<ErrorAnswer>(StatusCodes.Status403Forbidden, "application/json");
             if (hasNode)
                 builder.Produces<ErrorAnswer>(StatusCodes.Status404NotFound, "application/json");
-            if (verb == "POST" && route is "/nodes/{id}/slots" or "/nodes/{id}/services")
+            // A stream for a node that does not dial out; activating one that does.
+            if ((verb == "POST" && route is "/nodes/{id}/slots" or "/nodes/{id}/services" or "/nodes/{id}/activate") || route == "/nodes/{id}/stream")
                 builder.Produces<ErrorAnswer>(StatusCodes.Status409Conflict, "application/json");
+            // A reply after its request ended.
+            if (route == "/nodes/{id}/replies/{delivery}")
+                builder.Produces<ErrorAnswer>(StatusCodes.Status410Gone, "application/json");
             if (hasBody)
                 builder.Produces<ErrorAnswer>(StatusCodes.Status413PayloadTooLarge, "application/json");
             if (route is "/nodes" or "/nodes/{id}/activate" && verb == "POST")
                 builder.Produces<ErrorAnswer>(StatusCodes.Status502BadGateway, "application/json");
             // Publishing: the node is not ok. Registering: no dispatcher made the subscriptions live in time.
-            if (publishes || (route == "/nodes" && verb == "POST"))
+            if (publishes || (route == "/nodes" && verb == "POST") || route == "/nodes/{id}/stream")
                 builder.Produces<ErrorAnswer>(StatusCodes.Status503ServiceUnavailable, "application/json");
             if (route.StartsWith("/request/", StringComparison.Ordinal))
             {

@@ -5,8 +5,9 @@ using Gilmour.Registry;
 namespace Gilmour.ControlApi.Features.Nodes.Register;
 
 /// <summary>
-/// POST /nodes: health pre-check of the node, then store it, then answer once a dispatcher made its
-/// subscriptions live (a request sent the instant this returns reaches the node).
+/// POST /nodes: health pre-check of a callback node, then store it, then answer once a dispatcher made its
+/// subscriptions live (a request sent the instant this returns reaches the node). A stream node is stored
+/// unavailable (it is ok once it opens its stream), a sender (transport none) ok with nothing to subscribe.
 /// </summary>
 public sealed class RegisterNodeEndpoint(RegisteredNodes nodes, CallbackHost callbackHost, NodeHealthCheck healthCheck)
     : Endpoint<RegisterNodeRequest, RegisterNodeResponse>
@@ -20,20 +21,23 @@ public sealed class RegisterNodeEndpoint(RegisteredNodes nodes, CallbackHost cal
     public override async Task HandleAsync(RegisterNodeRequest request, CancellationToken ct)
     {
         var id = NodeIds.New();
+        var transport = NodeTransports.Parse(request.Transport)!.Value;
+        var callback = transport == NodeTransport.Callback;
         var node = new Node(
             Id: id,
-            Host: callbackHost.Resolve(HttpContext, request.Host),
-            Port: request.Port!.Value,
-            HealthCheck: request.HealthCheck ?? Node.DefaultHealthCheck,
-            Status: NodeStatus.Ok,
+            Host: callback ? callbackHost.Resolve(HttpContext, request.Host) : "",
+            Port: request.Port ?? 0,
+            HealthCheck: callback ? request.HealthCheck ?? Node.DefaultHealthCheck : "",
+            Status: transport.InitialStatus(),
             Slots: [.. (request.Slots ?? []).Select(s => s!.ToSubscription())],
             Services: [.. (request.Services ?? []).Select(s => s!.ToSubscription())],
             Ident: NodeIds.Ident(id),
             Revision: 1,
             RegisteredAt: DateTimeOffset.UtcNow,
-            MaxConcurrency: request.MaxConcurrency);
+            MaxConcurrency: request.MaxConcurrency,
+            Transport: transport);
 
-        await healthCheck.CheckAsync(node.Address(node.HealthCheck), ct);
+        if (callback) await healthCheck.CheckAsync(node.Address(node.HealthCheck), ct);
         await nodes.AddAsync(node, ct);
         await Send.ResponseAsync(new RegisterNodeResponse(id, node.Status.ToWire()), StatusCodes.Status201Created, ct);
     }
