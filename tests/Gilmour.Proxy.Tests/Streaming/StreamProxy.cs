@@ -7,8 +7,10 @@ namespace Gilmour.Proxy.Tests.Streaming;
 /// One proxy shared by the tests of a class that only add nodes of their own, with short stream heartbeats and
 /// HealthMonitor rounds so that leases and their lapses show within a second or two.
 /// </summary>
-public class StreamProxy : ProxyFixture
+public class StreamProxy : ProxyFixture, IAsyncLifetime
 {
+    private readonly List<StreamingNode> _streamingNodes = [];
+
     public static readonly IReadOnlyDictionary<string, string> Fast = new Dictionary<string, string>
     {
         ["Gilmour__ControlApi__StreamHeartbeatSeconds"] = "0.5",
@@ -24,6 +26,7 @@ public class StreamProxy : ProxyFixture
     public async Task<StreamingNode> RegisterStreamingNodeAsync(string fields = "")
     {
         var node = new StreamingNode(Control);
+        lock (_streamingNodes) _streamingNodes.Add(node);
         await node.RegisterAsync(fields);
         return node;
     }
@@ -34,6 +37,12 @@ public class StreamProxy : ProxyFixture
         var answer = await Control.PostAsync("/nodes", """{"transport":"none"}""");
         Assert.True(answer.Code == 201, $"sender registration failed: {answer}");
         return answer.Body.GetProperty("id").GetString()!;
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        foreach (var node in _streamingNodes) await node.DisposeAsync();
+        await DisposeAsync();
     }
 
     public static string Topic(string name) => $"stream.{name}.{Guid.NewGuid():N}";

@@ -12,6 +12,10 @@ public sealed class StreamReplyValidator : Validator<StreamReplyRequest>
 
     public StreamReplyValidator()
     {
+        RuleFor(x => x).Custom((request, context) =>
+        {
+            if (!request.IsObject) context.AddFailure("", "the body must be a JSON object: {\"code\": int, \"data\": any}");
+        });
         RuleFor(x => x.Code).InclusiveBetween(MinCode, MaxCode).When(x => x.Code is not null)
             .WithMessage($"must be between {MinCode} and {MaxCode}");
         RuleFor(x => x.Data).Must(d => JsonText.IsValidUtf8(d!.Value)).When(x => x.Data is not null)
