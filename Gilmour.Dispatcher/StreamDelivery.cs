@@ -130,7 +130,9 @@ public sealed partial class StreamDelivery(IConnectionMultiplexer redis, StreamR
                 var frame = StreamFrame.Request(id, service.Path, message, service.Timeout);
                 // Kept past the timeout and the grace, so that a reply racing the end still finds it.
                 var lifetime = TimeSpan.FromSeconds(service.Timeout) + ReplyGrace + ReplyGrace;
-                receivers = await _deliveries.StartAsync(id, node.Id, _replies.Channel, lifetime, frame).WaitAsync(deadline);
+                // Not cut short by the deadline: the delivery may be out already, and only its record says whether
+                // its reply came; Redis's own command timeout bounds this.
+                receivers = await _deliveries.StartAsync(id, node.Id, _replies.Channel, lifetime, frame);
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {

@@ -7,6 +7,7 @@ using Gilmour.ControlApi.Errors;
 using Gilmour.Registry;
 using Gilmour.Streaming;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using StackExchange.Redis;
 
@@ -35,6 +36,9 @@ public sealed partial class NodeStream
 {
     private const int BatchBytes = 64 * 1024;
     private static readonly byte[] Keepalive = ": keepalive\n\n"u8.ToArray();
+
+    /// <summary>Kestrel's default minimum, for the end of a stream that had none while open.</summary>
+    private static readonly MinDataRate ClosingDataRate = new(240, TimeSpan.FromSeconds(5));
 
     private readonly IConnectionMultiplexer _redis;
     private readonly StreamLeases _leases;
@@ -223,11 +227,22 @@ public sealed partial class NodeStream
         return !result.IsCompleted && !result.IsCanceled;
     }
 
-    /// <summary>Writes <c>event: close</c> when there is someone to tell; a node that does not read it in time is cut off.</summary>
+    /// <summary>
+    /// Writes <c>event: close</c> when there is someone to tell. A node too slow is cut off all the same (what it has
+    /// not read yet is lost with it): its connection holds buffers a node that does not read never frees.
+    /// </summary>
     private async Task TellWhyAsync(HttpContext context)
     {
         var reason = ClosedBy ?? StreamCloseReason.Disconnected;
-        if (!reason.Told || context.RequestAborted.IsCancellationRequested) return;
+        if (context.RequestAborted.IsCancellationRequested) return;
+        // From here on Kestrel's own bound applies again: the end of the response must not wait forever either.
+        if (context.Features.Get<IHttpMinResponseDataRateFeature>() is { } rate) rate.MinDataRate = ClosingDataRate;
+        if (reason.Told && !await FlushCloseAsync(reason) || reason == StreamCloseReason.TooSlow) context.Abort();
+    }
+
+    /// <returns>False when the node did not take the event within the bound.</returns>
+    private async Task<bool> FlushCloseAsync(StreamCloseReason reason)
+    {
         var pipe = _pipe!;
         pipe.Write(reason.Event);
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(Math.Min(_options.StreamStallSeconds, 2)));
@@ -238,14 +253,12 @@ public sealed partial class NodeStream
             // A cancellation left over from the close itself ends the first flush at once: flush again until the bound.
             do result = await pipe.FlushAsync();
             while (result.IsCanceled && !bound.IsCancellationRequested);
-            if (!result.IsCanceled) return;
+            return !result.IsCanceled && !result.IsCompleted;
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
         {
-            return;
+            return false;
         }
-        // It stopped reading: drop the connection rather than hold its buffers.
-        context.Abort();
     }
 
     /// <summary>Keepalives when idle, the stall bound, and the lease with its heartbeat.</summary>
