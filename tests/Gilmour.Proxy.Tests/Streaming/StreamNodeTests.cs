@@ -144,6 +144,110 @@ public sealed class StreamNodeTests(StreamProxy proxy) : IClassFixture<StreamPro
         Assert.Equal(NodeStatus.Ok, (await proxy.Registry.GetAsync(first.Id))!.Status);
     }
 
+    [Fact]
+    public async Task Deleting_a_stream_node_closes_its_stream_with_reason_deleted()
+    {
+        await using var node = await proxy.RegisterStreamingNodeAsync();
+        await node.ConnectAsync();
+
+        Assert.Equal(200, (await proxy.Control.DeleteAnswerAsync($"/nodes/{node.Id}")).Code);
+
+        await node.WaitForEndAsync(Limit);
+        Assert.Equal(["deleted"], node.CloseReasons);
+        Assert.Null(await proxy.Registry.GetAsync(node.Id));
+        Assert.False(await proxy.Redis.GetDatabase().KeyExistsAsync(RegistryKeys.StreamLease(node.Id)));
+    }
+
+    [Fact]
+    public async Task Max_concurrency_caps_the_requests_a_stream_node_has_in_flight()
+    {
+        var service = StreamProxy.Topic("capped");
+        await using var node = await proxy.RegisterStreamingNodeAsync(
+            $$"""{"max_concurrency":2,"services":[{"topic":"{{service}}","group":"g","path":"/v","timeout":60}]}""");
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Handle("/v", async (request, _) =>
+        {
+            await gate.Task;
+            return new StreamAnswer(200, request.Payload.GetRawText());
+        });
+        await node.ConnectAsync();
+        var sender = await proxy.RegisterSenderAsync();
+
+        var requests = Enumerable.Range(1, 5).Select(n => proxy.Control.PostAsync($"/request/{sender}",
+            $$"""{"topic":"{{service}}","message":{{n}},"timeout":60}""")).ToList();
+        await node.WaitForAsync(() => node.Requests.Count == 2, Limit, "two requests never came");
+        // The other three wait at the dispatcher while two are in flight: a marker request of a second node proves
+        // deliveries keep flowing meanwhile, so the three are held, not merely late.
+        await using var marker = await proxy.RegisterStreamingNodeAsync($$"""{"services":[{"topic":"{{service}}.marker","group":"g","path":"/m"}]}""");
+        await marker.ConnectAsync();
+        Assert.Equal(200, (await proxy.Control.PostAsync($"/request/{sender}", $$"""{"topic":"{{service}}.marker","message":0,"timeout":20}""")).Code);
+        Assert.Equal(2, node.Requests.Count);
+
+        gate.SetResult();
+        var answers = await Task.WhenAll(requests);
+        Assert.All(answers, a => Assert.Equal(200, a.Code));
+        Assert.Equal(5, node.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_stream_node_and_a_core_responder_in_one_exclusion_group_handle_each_request_once()
+    {
+        const int requests = 200;
+        var service = StreamProxy.Topic("shared");
+        await using var node = await proxy.RegisterStreamingNodeAsync($$"""{"services":[{"topic":"{{service}}","group":"workers","path":"/v","timeout":30}]}""");
+        await node.ConnectAsync();
+        // The in-repo Gilmour library, as compatible with Go and Ruby peers: a member of the same group.
+        await using var nativeRedis = await proxy.Harness.Redis.ConnectAsync();
+        await using var native = new Gilmour.Responding.Responder(nativeRedis);
+        var nativelyServed = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        await native.StartAsync();
+        await using var handler = await native.ReplyAsync(service, "workers", (message, _) =>
+        {
+            nativelyServed.Enqueue(message.Message.Data.GetInt32());
+            return Task.FromResult(new Reply(message.Message.Data, Codes.Ok));
+        }, TimeSpan.FromSeconds(30));
+        var sender = await proxy.RegisterSenderAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(1, requests).Select(n => proxy.Control.PostAsync($"/request/{sender}",
+            $$"""{"topic":"{{service}}","message":{{n}},"timeout":30}""")));
+
+        Assert.All(answers, a => Assert.True(a.Code == 200, a.ToString()));
+        var streamed = node.Requests.Select(r => r.Payload.GetInt32()).ToList();
+        var once = Faults.ExactlyOnce.Compare($"service {service} (a stream node and a native member)", Enumerable.Range(1, requests),
+            [.. streamed, .. nativelyServed]);
+        Assert.True(once.Holds, once.ToString());
+        Assert.True(streamed.Count > 0 && !nativelyServed.IsEmpty, $"one member served everything: stream {streamed.Count}, native {nativelyServed.Count}");
+    }
+
+    [Fact]
+    public async Task A_sender_is_ok_at_once_publishes_and_is_never_probed_nor_a_stream_node()
+    {
+        var service = StreamProxy.Topic("from-sender");
+        await using var node = await proxy.RegisterStreamingNodeAsync($$"""{"services":[{"topic":"{{service}}","group":"g","path":"/v"}]}""");
+        var registered = await proxy.Control.PostAsync("/nodes", """{"transport":"none"}""");
+        Assert.Equal(201, registered.Code);
+        Assert.Equal("ok", registered.Body.GetProperty("status").GetString());
+        var sender = registered.Body.GetProperty("id").GetString()!;
+        var shown = await proxy.Control.GetAnswerAsync($"/nodes/{sender}");
+        Assert.Equal(["id", "status", "slots", "services", "transport"], shown.Body.FieldNames());
+        Assert.Equal("none", shown.Body.GetProperty("transport").GetString());
+
+        // A callback node's probes count the HealthMonitor's rounds: after several, neither the sender nor the stream
+        // node that has not connected has been touched.
+        await using var clock = await proxy.StartNodeAsync();
+        await proxy.Control.RegisterNodeAsync(clock.Port);
+        var probes = clock.HealthProbes;
+        await Eventually.HoldsAsync(() => clock.HealthProbes >= probes + 3, Limit, () => "the HealthMonitor stopped probing");
+        Assert.Equal(NodeStatus.Ok, (await proxy.Registry.GetAsync(sender))!.Status);
+        Assert.Equal(NodeStatus.Unavailable, (await proxy.Registry.GetAsync(node.Id))!.Status);
+        Assert.Equal(409, (await proxy.Control.PostAsync($"/nodes/{node.Id}/activate", "")).Code);
+
+        await node.ConnectAsync();
+        var answer = await proxy.Control.PostAsync($"/request/{sender}", $$"""{"topic":"{{service}}","message":"from a sender","timeout":9}""");
+        Assert.True(answer.Code == 200, answer.ToString());
+        Assert.Equal(200, (await proxy.Control.PostAsync($"/signal/{sender}", $$"""{"topic":"{{service}}.any","message":1}""")).Code);
+    }
+
     private static async Task<long> SubscribersAsync(ConnectionMultiplexer redis, string channel)
     {
         var numsub = (RedisResult[])(await redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel))!;
