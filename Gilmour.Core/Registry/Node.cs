@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Gilmour.Registry;
 
 /// <summary>
@@ -23,7 +25,8 @@ public sealed record Node(
     long Revision,
     DateTimeOffset RegisteredAt,
     int? MaxConcurrency = null,
-    NodeTransport Transport = NodeTransport.Callback)
+    // Written only when not callback: a callback node is stored exactly as before transports existed.
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] NodeTransport Transport = NodeTransport.Callback)
 {
     public const string DefaultHealthCheck = "/health";
 
