@@ -160,6 +160,19 @@ public sealed class StreamBadInputTests(StreamBadInputFixture proxy, ITestOutput
         Assert.Equal("still here", echoed.Body.GetProperty("messages")[0].GetProperty("data").GetString());
     }
 
+    [Theory]
+    [InlineData("get", "/nodes/{id}/stream", new[] { 401, 404, 409, 503 })]
+    [InlineData("post", "/nodes/{id}/replies/{delivery}", new[] { 400, 401, 404, 410, 413 })]
+    public async Task The_openapi_document_describes_the_streaming_routes_and_their_errors(string method, string route, int[] errors)
+    {
+        var answer = await proxy.Control.GetAnswerAsync("/swagger/v1/swagger.json");
+
+        Assert.True(answer.Body.GetProperty("paths").TryGetProperty(route, out var path), $"{route} is not in the document");
+        var responses = path.GetProperty(method).GetProperty("responses");
+        foreach (var status in errors)
+            Assert.True(responses.TryGetProperty(status.ToString(), out _), $"{method} {route} does not document {status}");
+    }
+
     private async Task AnswerAsync(string delivery, Task<Answer> request, int value)
     {
         var reply = await proxy.First.ReplyAsync(delivery, $$"""{"code":200,"data":{{value}}}""");
