@@ -132,6 +132,33 @@ public sealed class StreamReplicaTests(ITestOutputHelper output)
         Assert.Equal(NodeStatus.Ok, (await registry.GetAsync(node.Id))!.Status);
     }
 
+    [Fact]
+    public async Task A_control_api_shutting_down_tells_its_streams_and_their_nodes_move_to_the_other()
+    {
+        await using var harness = await ProxyHarness.StartAsync(StreamProxy.Fast);
+        await harness.StartServiceAsync(ProxyHarness.ControlApi);
+        var (streamApi, otherApi) = ControlApis(harness);
+        using var streamHttp = new HttpClient { BaseAddress = streamApi };
+        using var otherHttp = new HttpClient { BaseAddress = otherApi, Timeout = TimeSpan.FromSeconds(60) };
+        var service = StreamProxy.Topic("moving");
+        await using var node = new StreamingNode(streamHttp, otherHttp);
+        await node.RegisterAsync($$"""{"services":[{"topic":"{{service}}","group":"g","path":"/v","timeout":20}]}""");
+        await node.ConnectAsync();
+        var sender = (await otherHttp.PostAsync("/nodes", """{"transport":"none"}""")).Body.GetProperty("id").GetString()!;
+
+        // SIGTERM, as a rolling restart sends: the stream is told why before the server stops.
+        var stopping = harness.Services.Single(s => s.BaseAddress == streamApi).TerminateAsync(TimeSpan.FromSeconds(30));
+        await node.WaitForEndAsync(Limit);
+        Assert.Equal(["shutting down"], node.CloseReasons);
+
+        node.StreamHttp = otherHttp;
+        await node.ConnectAsync();
+        var answer = await otherHttp.PostAsync($"/request/{sender}", $$"""{"topic":"{{service}}","message":"moved","timeout":20}""");
+        Assert.True(answer.Code == 200, answer.ToString());
+        await stopping;
+        Assert.Equal(0, harness.Services.Single(s => s.BaseAddress == streamApi).ExitCode);
+    }
+
     private static (Uri Stream, Uri Other) ControlApis(ProxyHarness harness)
     {
         var apis = harness.Services.Where(s => s.Name == ProxyHarness.ControlApi).Select(s => s.BaseAddress).ToList();
