@@ -6,10 +6,12 @@ using Gilmour.ControlApi.Lifecycle;
 using Gilmour.ControlApi.Nodes;
 using Gilmour.ControlApi.Publishing;
 using Gilmour.ControlApi.Security;
+using Gilmour.ControlApi.Streaming;
 using Gilmour.Registry;
 using Gilmour.Requests;
 using Gilmour.ServiceDefaults;
 using Microsoft.AspNetCore.HttpOverrides;
+using Gilmour.Streaming;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -31,6 +33,9 @@ public static class ControlApiHosting
             .Validate(o => o.HealthCheckTimeoutSeconds > 0, "HealthCheckTimeoutSeconds must be positive")
             .Validate(o => o.SubscriptionReadyTimeoutSeconds > 0, "SubscriptionReadyTimeoutSeconds must be positive")
             .Validate(o => o.ShutdownDrainSeconds >= 0, "ShutdownDrainSeconds may not be negative")
+            .Validate(o => o.StreamHeartbeatSeconds >= 0.05, "StreamHeartbeatSeconds must be at least 0.05")
+            .Validate(o => o.StreamStallSeconds >= 0.05, "StreamStallSeconds must be at least 0.05")
+            .Validate(o => o.StreamBufferBytes > 0, "StreamBufferBytes must be positive")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ControlApiOptions>, NetworkSettingsValidation>();
         // ASPNETCORE_FORWARDEDHEADERS_ENABLED (Aspire's publish output sets it) makes ASP.NET Core take X-Forwarded-For
@@ -60,6 +65,9 @@ public static class ControlApiHosting
             sp.GetRequiredService<IConnectionMultiplexer>(), TimeProvider.System));
         services.AddSingleton<Publisher>();
         services.AddSingleton<PublishTelemetry>();
+        services.AddSingleton(sp => new StreamDeliveries(sp.GetRequiredService<IConnectionMultiplexer>()));
+        services.AddSingleton<StreamNodeStatus>();
+        services.AddSingleton<OpenStreams>();
         services.AddHttpClient<NodeHealthCheck>()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false })
             .AsNodeClient();

@@ -49,9 +49,28 @@ public sealed record ControlApiOptions
     /// </summary>
     public double ShutdownDrainSeconds { get; init; } = 5;
 
+    /// <summary>
+    /// How often an open node stream carries a <c>: keepalive</c> comment when nothing else was written, and renews its
+    /// lease; the lease lives three heartbeats, so a replica that dies is noticed within three heartbeats plus one
+    /// HealthMonitor interval.
+    /// </summary>
+    public double StreamHeartbeatSeconds { get; init; } = 15;
+
+    /// <summary>A node stream whose writes stay blocked this long (the node stopped reading) is closed as too slow.</summary>
+    public double StreamStallSeconds { get; init; } = 10;
+
+    /// <summary>
+    /// Deliveries waiting to be written down one node stream, in bytes, beyond which the stream is closed as too slow
+    /// (one delivery larger than this alone is still written).
+    /// </summary>
+    public long StreamBufferBytes { get; init; } = 16 * 1024 * 1024;
+
     public TimeSpan DefaultRequestTimeout => TimeSpan.FromSeconds(DefaultRequestTimeoutSeconds);
     public TimeSpan MaxRequestTimeout => TimeSpan.FromSeconds(MaxRequestTimeoutSeconds);
     public TimeSpan HealthCheckTimeout => TimeSpan.FromSeconds(HealthCheckTimeoutSeconds);
     public TimeSpan SubscriptionReadyTimeout => TimeSpan.FromSeconds(SubscriptionReadyTimeoutSeconds);
     public TimeSpan ShutdownDrain => TimeSpan.FromSeconds(ShutdownDrainSeconds);
+    public TimeSpan StreamHeartbeat => TimeSpan.FromSeconds(StreamHeartbeatSeconds);
+    public TimeSpan StreamLeaseLifetime => 3 * StreamHeartbeat;
+    public TimeSpan StreamStall => TimeSpan.FromSeconds(StreamStallSeconds);
 }

@@ -37,7 +37,8 @@ public sealed class DeliveryTelemetry
             "Deliveries to proxied nodes waiting for the node's answer");
     }
 
-    public static Activity? Start(ProxiedNode node, Subscription subscription, Uri address, IncomingMessage message)
+    /// <param name="address">where a callback node is called; null for a node that dials out.</param>
+    public static Activity? Start(ProxiedNode node, Subscription subscription, Uri? address, IncomingMessage message)
     {
         if (!Source.HasListeners()) return null;
         // A Responder that already runs in an activity keeps it; otherwise the message's own context is the parent.
@@ -53,7 +54,8 @@ public sealed class DeliveryTelemetry
         activity.SetTag("gilmour.sender", message.Message.Sender);
         activity.SetTag("gilmour.group", subscription.Group);
         activity.SetTag("gilmour.node.id", node.Id);
-        activity.SetTag("url.full", address.ToString());
+        if (address is not null) activity.SetTag("url.full", address.ToString());
+        else activity.SetTag("gilmour.transport", "stream");
         return activity;
     }
 

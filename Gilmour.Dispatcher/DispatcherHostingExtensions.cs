@@ -38,6 +38,8 @@ public static class DispatcherHostingExtensions
         builder.Services.AddSingleton<RegistryChanges>();
         builder.Services.AddSingleton<AppliedRevisions>();
         builder.Services.AddSingleton<DeliveryTelemetry>();
+        builder.Services.AddSingleton<StreamReplies>();
+        builder.Services.AddSingleton<StreamDelivery>();
         builder.Services.AddSingleton<NodeDelivery>();
         builder.Services.AddSingleton<ExclusionGroups>();
         builder.Services.AddSingleton<NodeSubscriptions>();

@@ -12,7 +12,8 @@ namespace Gilmour.Dispatcher;
 /// the first node's lock request always reaches Redis first, so without this the first node of a group would take
 /// every message and the others none. The lock still decides, once per group across all processes, that this
 /// dispatcher handles the message; this only picks which of its equal members delivers it. Members must agree on
-/// the timeout too, since the lock winner's timeout bounds the delivery.
+/// the timeout too, since the lock winner's timeout bounds the delivery, and on the transport, since a stream
+/// node's Responder waits a grace longer than its timeout (<see cref="StreamDelivery.ReplyGrace"/>).
 /// </remarks>
 public sealed class ExclusionGroups
 {
@@ -21,7 +22,7 @@ public sealed class ExclusionGroups
     /// <summary>The subscription went live on <paramref name="node"/>.</summary>
     public void Join(ProxiedNode node, NodeSubscription subscription)
     {
-        if (KeyOf(subscription) is not { } key) return;
+        if (KeyOf(node, subscription) is not { } key) return;
         var members = _groups.GetOrAdd(key, static _ => new Members());
         lock (members) members.Current = [.. members.Current, new Member(node, subscription.Subscription)];
     }
@@ -29,7 +30,7 @@ public sealed class ExclusionGroups
     /// <summary>The subscription left <paramref name="node"/>; it is picked no more.</summary>
     public void Leave(ProxiedNode node, NodeSubscription subscription)
     {
-        if (KeyOf(subscription) is not { } key || !_groups.TryGetValue(key, out var members)) return;
+        if (KeyOf(node, subscription) is not { } key || !_groups.TryGetValue(key, out var members)) return;
         lock (members)
         {
             members.Current = Array.FindAll(members.Current, m => m.Node != node || m.Subscription != subscription.Subscription);
@@ -43,7 +44,7 @@ public sealed class ExclusionGroups
     /// </summary>
     public Member Pick(ProxiedNode winner, NodeSubscription subscription)
     {
-        if (KeyOf(subscription) is not { } key || !_groups.TryGetValue(key, out var members)) return new(winner, subscription.Subscription);
+        if (KeyOf(winner, subscription) is not { } key || !_groups.TryGetValue(key, out var members)) return new(winner, subscription.Subscription);
         var current = members.Current;
         if (current.Length <= 1) return new(winner, subscription.Subscription);
 
@@ -58,14 +59,14 @@ public sealed class ExclusionGroups
     }
 
     /// <summary>Ungrouped slots are not shared: every node holding one gets every message.</summary>
-    private static Key? KeyOf(NodeSubscription subscription) =>
+    private static Key? KeyOf(ProxiedNode node, NodeSubscription subscription) =>
         subscription.Subscription.Group is { } group
-            ? new Key(subscription.Kind, subscription.Subscription.Topic, group, subscription.Subscription.Timeout)
+            ? new Key(subscription.Kind, subscription.Subscription.Topic, group, subscription.Subscription.Timeout, node.Current.Transport)
             : null;
 
     public readonly record struct Member(ProxiedNode Node, Subscription Subscription);
 
-    private readonly record struct Key(SubscriptionKind Kind, string Topic, string Group, int Timeout);
+    private readonly record struct Key(SubscriptionKind Kind, string Topic, string Group, int Timeout, NodeTransport Transport);
 
     private sealed class Members
     {

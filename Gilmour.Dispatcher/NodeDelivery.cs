@@ -15,10 +15,11 @@ namespace Gilmour.Dispatcher;
 /// Hands one Gilmour message to a node over HTTP (docs/api.md, "What a node receives"): POST
 /// <c>{topic, sender, data, timeout}</c> to the subscription's path. The Responder calling it has already taken the
 /// exclusion lock, and its token fires at the subscription's timeout: cancelling the request then aborts the
-/// connection, so the node's late answer fails to write, and the Responder replies 499.
+/// connection, so the node's late answer fails to write, and the Responder replies 499. A node that dials out gets
+/// its deliveries down its stream instead (<see cref="StreamDelivery"/>).
 /// </summary>
-public sealed partial class NodeDelivery(
-    IHttpClientFactory httpClients, IConnectionMultiplexer redis, DeliveryTelemetry telemetry, ILogger<NodeDelivery> logger)
+public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnectionMultiplexer redis, StreamDelivery stream,
+    DeliveryTelemetry telemetry, ILogger<NodeDelivery> logger)
 {
     internal const string HttpClientName = "node-delivery";
 
@@ -41,6 +42,7 @@ public sealed partial class NodeDelivery(
     public async Task<Reply> RequestAsync(ProxiedNode node, Subscription service, IncomingMessage message, CancellationToken timeout)
     {
         using var scope = DeliveryScope(_logger, node.Id, message.Topic, message.Message.Sender);
+        if (node.Current.Transport == NodeTransport.Stream) return await stream.RequestAsync(node, service, message, timeout);
         var address = node.Current.Address(service.Path);
         try
         {
@@ -75,6 +77,11 @@ public sealed partial class NodeDelivery(
             }
         }
 
+        if (node.Current.Transport == NodeTransport.Stream)
+        {
+            await stream.SignalAsync(node, slot, message, timeout);
+            return;
+        }
         var address = node.Current.Address(slot.Path);
         int status;
         byte[] body;

@@ -149,7 +149,7 @@ public sealed partial class NodeSubscriptions(
         }
         try
         {
-            await node.ReleaseAsync(null).WaitAsync(cancellationToken);
+            await node.ReleaseAsync(null, draining: true).WaitAsync(cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

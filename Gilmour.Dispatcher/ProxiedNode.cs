@@ -32,6 +32,7 @@ public sealed partial class ProxiedNode(
     private volatile SemaphoreSlim? _concurrency;
     private int? _concurrencyLimit;
     private int _inFlight;
+    private CancellationTokenSource _offBus = new();
 
     public string Id { get; } = id;
 
@@ -58,6 +59,13 @@ public sealed partial class ProxiedNode(
     internal int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>
+    /// Fires when the node goes off the bus (not ok, or deleted) while deliveries to its stream wait for replies:
+    /// they end at once with 502 instead of holding the node's next apply until their timeouts. Read it when a
+    /// delivery starts; every stay on the bus has its own.
+    /// </summary>
+    internal CancellationToken OffBus => Volatile.Read(ref _offBus).Token;
+
+    /// <summary>
     /// Makes the node's Redis subscriptions match <paramref name="node"/> (status ok) as a diff: unchanged ones stay
     /// subscribed, removed ones go, added ones come.
     /// </summary>
@@ -74,6 +82,8 @@ public sealed partial class ProxiedNode(
 
         if (_responder is null)
         {
+            // A new stay on the bus. The last one's source is left undisposed: deliveries of that stay hold its token.
+            if (_offBus.IsCancellationRequested) Volatile.Write(ref _offBus, new CancellationTokenSource());
             var responder = new Responder(_redis, _responderTemplate with
             {
                 Ident = node.Ident,
@@ -128,9 +138,10 @@ public sealed partial class ProxiedNode(
 
     /// <summary>
     /// Takes the node off the bus: its Responder unsubscribes everything and stops answering health pings; in-flight
-    /// deliveries finish and reply first.
+    /// deliveries finish and reply first. Unless <paramref name="draining"/> (the dispatcher stopping, with the node
+    /// still ok), deliveries waiting on the node's stream end at once (<see cref="OffBus"/>).
     /// </summary>
-    internal async Task ReleaseAsync(Node? node)
+    internal async Task ReleaseAsync(Node? node, bool draining = false)
     {
         if (node is not null)
         {
@@ -139,6 +150,7 @@ public sealed partial class ProxiedNode(
         }
         if (_responder is not { } responder) return;
         _responder = null;
+        if (!draining) await _offBus.CancelAsync();
         foreach (var subscription in _live.Keys) _groups.Leave(this, subscription);
         _live.Clear();
         _refused.Clear();
@@ -177,12 +189,14 @@ public sealed partial class ProxiedNode(
     {
         var s = subscription.Subscription;
         var timeout = TimeSpan.FromSeconds(s.Timeout);
+        // A stream node's request timeout is enforced by the delivery itself (StreamDelivery explains the grace).
+        var replyTimeout = Current.Transport == NodeTransport.Stream ? timeout + StreamDelivery.ReplyGrace : timeout;
         return subscription.Kind == SubscriptionKind.Service
             ? responder.ReplyAsync(s.Topic, s.Group ?? "", (message, token) =>
             {
                 var member = _groups.Pick(this, subscription);
                 return _delivery.RequestAsync(member.Node, member.Subscription, message, token);
-            }, timeout)
+            }, replyTimeout)
             : responder.SlotAsync(s.Topic, s.Group, (message, token) =>
             {
                 var member = _groups.Pick(this, subscription);

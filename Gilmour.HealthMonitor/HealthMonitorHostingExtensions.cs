@@ -29,6 +29,7 @@ public static class HealthMonitorHostingExtensions
         builder.Services.AddSingleton<NodeRegistry>();
         builder.Services.AddSingleton<HealthProbe>();
         builder.Services.AddSingleton<DirtyNodeExpiry>();
+        builder.Services.AddSingleton<StreamLeaseCheck>();
         builder.Services.AddSingleton<HealthMonitorLease>();
         builder.Services.AddSingleton<HealthTelemetry>();
         builder.Services.AddHostedService<HealthMonitorLeaseRenewal>();

@@ -5,13 +5,16 @@ namespace Gilmour.HealthMonitor;
 
 /// <summary>
 /// Every interval, while this replica holds the lease (<see cref="HealthMonitorLeaseRenewal"/> keeps it): probe every
-/// node that is not dirty, concurrently, and write the status changes to the registry (which announces them, so the
-/// Dispatcher reacts at once); remove the nodes dirty for too long (<see cref="DirtyNodeExpiry"/>).
+/// callback node that is not dirty, concurrently, and write the status changes to the registry (which announces them,
+/// so the Dispatcher reacts at once); remove the nodes dirty for too long (<see cref="DirtyNodeExpiry"/>); check that
+/// every ok stream node's stream still holds its lease (<see cref="StreamLeaseCheck"/>). Senders (transport none) are
+/// never probed.
 /// </summary>
 public sealed partial class HealthProbeLoop(
     NodeRegistry registry,
     HealthProbe probe,
     DirtyNodeExpiry expiry,
+    StreamLeaseCheck streams,
     HealthMonitorLease lease,
     HealthTelemetry telemetry,
     IOptions<HealthMonitorOptions> options,
@@ -63,6 +66,7 @@ public sealed partial class HealthProbeLoop(
             _telemetry.Observed(nodes);
             var probed = new HashSet<string>(nodes.Count);
             var probes = new List<Task>(nodes.Count);
+            var openStreams = new List<Node>();
             foreach (var node in nodes)
             {
                 if (node.Status == NodeStatus.Dirty)
@@ -70,10 +74,14 @@ public sealed partial class HealthProbeLoop(
                     probes.Add(_expiry.ExpireAsync(node));
                     continue;
                 }
+                // Only callback nodes have a health check; a stream node is alive while its stream is, a sender always.
+                if (node.Transport == NodeTransport.Stream && node.Status == NodeStatus.Ok) openStreams.Add(node);
+                if (node.Transport != NodeTransport.Callback) continue;
                 probed.Add(node.Id);
                 probes.Add(ProbeAsync(node, stoppingToken));
             }
             _verdict.Retain(probed);
+            probes.Add(streams.CheckAsync(openStreams));
             await Task.WhenAll(probes);
         }
         catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)

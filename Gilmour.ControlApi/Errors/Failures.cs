@@ -35,3 +35,21 @@ public sealed class SubscriptionsNotReady(TimeSpan waited) : Exception(
 
 /// <summary>Input that passed JSON binding and validation but still cannot be used (a bad composition, for one).</summary>
 public sealed class InvalidInput(string message) : Exception(message);
+
+/// <summary>A stream was asked for a node that does not dial out (its transport is callback or none).</summary>
+public sealed class StreamNotAllowed(string id, string transport) : Exception(
+    $"node {id} uses transport {transport}: only a node registered with transport stream opens a stream");
+
+/// <summary>A stream node becomes ok by opening its stream, not by activation.</summary>
+public sealed class ActivatedByStream(string id) : Exception(
+    $"node {id} dials out: it is ok while its stream is open, so open GET /nodes/{id}/stream instead of activating it");
+
+/// <summary>This control API replica is stopping and takes no new stream; another replica will.</summary>
+public sealed class ShuttingDown() : Exception("this control API is shutting down: open the stream again (another replica takes it)");
+
+/// <summary>A reply for a delivery the node never got, or already answered (or answered long after it ended).</summary>
+public sealed class DeliveryNotFound(string id, string delivery) : Exception(
+    $"node {id} has no delivery {delivery} awaiting its reply: it was never sent to this node, or was answered already");
+
+/// <summary>A reply for a delivery that ended without it: the requester already has its answer.</summary>
+public sealed class DeliveryGone(string message) : Exception(message);

@@ -112,7 +112,14 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis, TimeProvider? tim
     /// </remarks>
     /// <exception cref="RegistryConflictException">lost the race <see cref="MaxAttempts"/> times.</exception>
     /// <exception cref="ArgumentException">the changed node breaks one of the <see cref="NodeRules"/>.</exception>
-    public async Task<Node?> UpdateAsync(string id, Func<Node, Node?> change)
+    public Task<Node?> UpdateAsync(string id, Func<Node, Node?> change) => UpdateAsync(id, change, null);
+
+    /// <summary>
+    /// <see cref="UpdateAsync(string, Func{Node, Node?})"/>, written only while <paramref name="requires"/> holds
+    /// too (checked in the same transaction); when it does not, nothing is written and the node is returned as is.
+    /// </summary>
+    /// <remarks>Marking a stream node unavailable requires that no stream lease exists: a stream opened meanwhile wins.</remarks>
+    public async Task<Node?> UpdateAsync(string id, Func<Node, Node?> change, Condition? requires)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentNullException.ThrowIfNull(change);
@@ -134,6 +141,7 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis, TimeProvider? tim
 
             var transaction = database.CreateTransaction();
             transaction.AddCondition(Condition.StringEqual(key, old));
+            var required = requires is null ? null : transaction.AddCondition(requires);
             _ = transaction.StringSetAsync(key, Encode(updated));
             // Re-asserting the index member and the ident costs nothing in this round trip and repairs them if
             // someone removed them by hand (health tools would otherwise lose the node).
@@ -142,6 +150,7 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis, TimeProvider? tim
             if (updated.TokenHash is { } tokenHash) _ = transaction.HashSetAsync(RegistryKeys.TokenIndex, tokenHash, id);
             _ = transaction.PublishAsync(Changes, Announcement(id, RegistryChange.Changed, updated.Revision));
             if (await transaction.ExecuteAsync()) return updated;
+            if (required is { WasSatisfied: false }) return current;
             await BackOffAsync(id, attempt);
         }
     }

@@ -104,10 +104,8 @@ public static class NodeRules
     public static string? Check(Node node)
     {
         if (string.IsNullOrWhiteSpace(node.Id)) return "node id is missing";
-        if (string.IsNullOrWhiteSpace(node.Host)) return $"node {node.Id}: host {Missing}";
         if (string.IsNullOrWhiteSpace(node.Ident)) return $"node {node.Id}: health ident {Missing}";
-        if (node.Port is < MinPort or > MaxPort) return $"node {node.Id}: port {node.Port} is not in {MinPort}..{MaxPort}";
-        if (PathProblem(node.HealthCheck) is { } badHealthCheck) return $"node {node.Id}: {Field("health_check", node.HealthCheck, badHealthCheck)}";
+        if (CheckAddress(node) is { } badAddress) return $"node {node.Id}: {badAddress}";
         if (node.MaxConcurrency is <= 0) return $"node {node.Id}: max_concurrency must be positive";
         if (node.Revision < 1) return $"node {node.Id}: revision must be at least 1";
         if (node.Slots is null || node.Services is null) return $"node {node.Id}: slots and services must be lists";
@@ -129,6 +127,26 @@ public static class NodeRules
                     "(only one of them could ever take a request)";
         }
         return null;
+    }
+
+    /// <summary>
+    /// A callback node has a host, a port and a health check; a node of another transport is never called, so it
+    /// has none of them; a sender (transport none) serves nothing either.
+    /// </summary>
+    private static string? CheckAddress(Node node)
+    {
+        if (!Enum.IsDefined(node.Transport)) return $"transport {(int)node.Transport} is unknown";
+        if (node.Transport != NodeTransport.Callback)
+        {
+            if (!string.IsNullOrEmpty(node.Host) || node.Port != 0 || !string.IsNullOrEmpty(node.HealthCheck))
+                return $"a node with transport {node.Transport.ToWire()} is never called: it has no host, port or health_check";
+            if (node.Transport == NodeTransport.None && (node.Slots is { Count: > 0 } || node.Services is { Count: > 0 }))
+                return "a node with transport none is a sender: it serves nothing, so it holds no slots or services";
+            return null;
+        }
+        if (string.IsNullOrWhiteSpace(node.Host)) return $"host {Missing}";
+        if (node.Port is < MinPort or > MaxPort) return $"port {node.Port} is not in {MinPort}..{MaxPort}";
+        return PathProblem(node.HealthCheck) is { } badHealthCheck ? Field("health_check", node.HealthCheck, badHealthCheck) : null;
     }
 
     /// <exception cref="ArgumentException">the node breaks a rule.</exception>

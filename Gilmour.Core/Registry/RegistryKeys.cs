@@ -34,6 +34,28 @@ public static class RegistryKeys
     public const string HealthMonitorLease = "gilmour.proxy.healthmonitor.leader";
 
     /// <summary>
+    /// Channel of the deliveries to one node that dials out (<see cref="Streaming.StreamFrame"/>): dispatchers
+    /// publish them, and only the ControlApi replica holding the node's stream subscribes, so a PUBLISH nobody
+    /// receives means the stream is not open anywhere.
+    /// </summary>
+    public static string StreamChannel(string nodeId) => "gilmour.proxy.stream." + nodeId;
+
+    /// <summary>
+    /// Lease of the stream a node holds open: the id of the stream, expiring unless the ControlApi replica serving it
+    /// renews it. The HealthMonitor turns an ok stream node without one unavailable (its replica died).
+    /// </summary>
+    public static string StreamLease(string nodeId) => "gilmour.proxy.streamlease." + nodeId;
+
+    /// <summary>
+    /// Hash of one delivery to a stream node that awaits its reply: state, node, and the channel of the dispatcher
+    /// waiting for it. Whoever changes its state first (the reply, the timeout, the stream's end) decides the outcome.
+    /// </summary>
+    public static string StreamDelivery(string deliveryId) => "gilmour.proxy.delivery." + deliveryId;
+
+    /// <summary>Channel on which one dispatcher process receives the replies of its stream deliveries.</summary>
+    public static string StreamReplies(string dispatcherId) => "gilmour.proxy.replies." + dispatcherId;
+
+    /// <summary>
     /// A random generation id set once per Redis data set: when it is missing or changed, Redis lost its data (a
     /// restart without persistence) and services put back the registry they last saw.
     /// </summary>

@@ -10,12 +10,16 @@ namespace Gilmour.Benchmarks;
 
 /// <summary>
 /// Everything one run needs, on one redis-server: the proxy (its three services in processes of their own), the
-/// echo node registered through it, and the two baselines' Core Responder and requesters, each on its own
-/// multiplexer as separate programs would be.
+/// echo node registered through it, a streaming echo node (it dials out: no port), and the two baselines' Core
+/// Responder and requesters, each on its own multiplexer as separate programs would be.
 /// </summary>
 public sealed class BenchmarkChain : IAsyncDisposable
 {
     public const string ProxyTopic = "bench.proxy.echo";
+    public const string StreamTopic = "bench.stream.echo";
+
+    /// <summary>The streaming node's cells: beside the callback node's at these concurrencies, at the first size.</summary>
+    public static readonly int[] StreamConcurrencies = [1, 16, 64];
     public const string BaselineTopic = "bench.baseline.echo";
     public const string Group = "bench";
 
@@ -23,6 +27,7 @@ public sealed class BenchmarkChain : IAsyncDisposable
 
     public ProxyHarness Proxy { get; }
     public EchoNode Node { get; }
+    public StreamEchoNode StreamNode { get; }
     public HttpClient Http { get; }
     public string NodeId { get; }
     public Requester FloorRequester { get; }
@@ -34,13 +39,14 @@ public sealed class BenchmarkChain : IAsyncDisposable
     private readonly Responder _responder;
     private readonly DirectoryInfo _redisDirectory;
 
-    private BenchmarkChain(ProxyHarness proxy, EchoNode node, HttpClient http, string nodeId, ConnectionMultiplexer responderRedis,
+    private BenchmarkChain(ProxyHarness proxy, EchoNode node, StreamEchoNode streamNode, HttpClient http, string nodeId, ConnectionMultiplexer responderRedis,
         Responder responder, ConnectionMultiplexer floorRedis, Requester floorRequester, ConnectionMultiplexer goStyleRedis,
         RedigoPool goPool, DirectoryInfo redisDirectory)
     {
         _redisDirectory = redisDirectory;
         Proxy = proxy;
         Node = node;
+        StreamNode = streamNode;
         Http = http;
         NodeId = nodeId;
         _responderRedis = responderRedis;
@@ -80,6 +86,10 @@ public sealed class BenchmarkChain : IAsyncDisposable
         var http = ProxyClient(proxy);
 
         var nodeId = await RegisterAsync(http, node.Port, subscriptions);
+        // The same subscriptions on a node that dials out instead.
+        var streamServices = new List<object> { new { topic = StreamTopic, group = Group, path = EchoNode.EchoPath } };
+        for (var i = 1; i < subscriptions; i++) streamServices.Add(new { topic = $"bench.stream.idle.{i}", group = Group, path = EchoNode.EchoPath });
+        var streamNode = await StreamEchoNode.StartAsync(proxy.Control.BaseAddress!, streamServices);
 
         var responderRedis = await proxy.Redis.ConnectAsync();
         var responder = new Responder(responderRedis);
@@ -89,7 +99,7 @@ public sealed class BenchmarkChain : IAsyncDisposable
         var floorRequester = new Requester(floorRedis);
         await floorRequester.StartAsync();
         var goStyleRedis = await proxy.Redis.ConnectAsync();
-        return new BenchmarkChain(proxy, node, http, nodeId, responderRedis, responder, floorRedis, floorRequester, goStyleRedis,
+        return new BenchmarkChain(proxy, node, streamNode, http, nodeId, responderRedis, responder, floorRedis, floorRequester, goStyleRedis,
             new RedigoPool(proxy.Redis.Port), redisDirectory);
     }
 
@@ -144,7 +154,13 @@ public sealed class BenchmarkChain : IAsyncDisposable
         return answer.RootElement.GetProperty("id").GetString()!;
     }
 
-    public IRoundTrip[] RoundTrips(Payload payload) =>
+    /// <param name="concurrency">the cell's; the streaming node takes part only at <see cref="StreamConcurrencies"/> (null: always).</param>
+    public IRoundTrip[] RoundTrips(Payload payload, int? concurrency = null, bool firstSize = true) =>
+        firstSize && (concurrency is null || StreamConcurrencies.Contains(concurrency.Value))
+            ? [.. CallbackAndBaselines(payload), new ProxyRoundTrip(Http, NodeId, StreamTopic, payload, ProxyRoundTrip.Streaming)]
+            : CallbackAndBaselines(payload);
+
+    private IRoundTrip[] CallbackAndBaselines(Payload payload) =>
     [
         new ProxyRoundTrip(Http, NodeId, ProxyTopic, payload),
         new FloorRoundTrip(FloorRequester, BaselineTopic, payload),
@@ -155,6 +171,7 @@ public sealed class BenchmarkChain : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        await StreamNode.DisposeAsync();
         await FloorRequester.DisposeAsync();
         await _responder.DisposeAsync();
         await _floorRedis.DisposeAsync();

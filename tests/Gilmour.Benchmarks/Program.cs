@@ -41,7 +41,8 @@ var idle = new Dictionary<string, IReadOnlyDictionary<string, long>>
 var measurements = new List<Measurement>();
 foreach (var (concurrency, size) in options.Cells())
 {
-    var cell = await LoadRun.RunCellAsync(chain.RoundTrips(new Payload(size)), concurrency, size, TimeSpan.FromSeconds(options.Seconds), rss, cpu);
+    var cell = await LoadRun.RunCellAsync(chain.RoundTrips(new Payload(size), concurrency, size == options.Sizes[0]), concurrency, size,
+        TimeSpan.FromSeconds(options.Seconds), rss, cpu);
     measurements.AddRange(cell);
     foreach (var measurement in cell)
         Console.WriteLine($"  c={concurrency,-4} {Report.Size(size),-7} {measurement.Requester,-13} {measurement.RequestsPerSecond,8:F0} req/s  "
@@ -60,6 +61,7 @@ idle[$"idle {IdleAfterCells.TotalSeconds:F0} s after the last cell"] =
 
 Console.WriteLine();
 Console.WriteLine(Report.Cells(measurements));
+Console.WriteLine(Report.Streaming(measurements));
 Console.WriteLine(Report.Cpu(cpu.Keys, measurements));
 Console.WriteLine(Report.Rss(idle, measurements));
 Console.WriteLine(Report.Targets(idle, measurements));
@@ -73,6 +75,7 @@ if (options.Scale)
     Console.WriteLine("Scale:");
     Console.WriteLine(await ScaleRun.RunAsync(chain, options, rss, cpu));
 }
+if (chain.StreamNode.FailedReplies > 0) Console.WriteLine($"streaming node: {chain.StreamNode.FailedReplies} replies not answered 200");
 // Last: it restarts the Redis everything above runs on.
 Console.WriteLine();
 Console.WriteLine("Redis restart:");

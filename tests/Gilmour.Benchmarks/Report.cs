@@ -25,9 +25,25 @@ public static class Report
             var goPooled = cell.FirstOrDefault(m => m.Requester.StartsWith("go-pooled", StringComparison.Ordinal));
             foreach (var m in cell)
             {
-                var isProxy = m.Requester == "proxy";
+                var isProxy = m.Requester is ProxyRoundTrip.Callback or ProxyRoundTrip.Streaming;
                 text.AppendLine(Invariant($"| {m.Concurrency} | {Size(m.Size)} | {m.Requester} | {m.RequestsPerSecond:F0} | {m.P50:F2} | {m.P90:F2} | {m.P99:F2} | {m.Max:F1} | {m.Errors} | {(isProxy && floor is not null ? Ratio(m.RequestsPerSecond, floor.RequestsPerSecond) : "")} | {(isProxy && goStyle is not null ? Ratio(m.RequestsPerSecond, goStyle.RequestsPerSecond) : "")} | {(isProxy && goStyle is not null ? Ratio(m.P50, goStyle.P50) : "")} | {(isProxy && goPooled is not null ? Ratio(m.RequestsPerSecond, goPooled.RequestsPerSecond) : "")} | {(isProxy && goPooled is not null ? Ratio(m.P50, goPooled.P50) : "")} |"));
             }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The streaming node beside the callback node, cell by cell: the ratios streaming / callback.</summary>
+    public static string Streaming(IReadOnlyList<Measurement> measurements)
+    {
+        var text = new StringBuilder();
+        text.AppendLine("| c | size | callback req/s | stream req/s | req/s stream/callback | callback p50 ms | stream p50 ms | p50 stream/callback | callback p99 ms | stream p99 ms | p99 stream/callback |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var cell in measurements.GroupBy(m => (m.Concurrency, m.Size)))
+        {
+            var callback = cell.FirstOrDefault(m => m.Requester == ProxyRoundTrip.Callback);
+            var stream = cell.FirstOrDefault(m => m.Requester == ProxyRoundTrip.Streaming);
+            if (callback is null || stream is null) continue;
+            text.AppendLine(Invariant($"| {cell.Key.Concurrency} | {Size(cell.Key.Size)} | {callback.RequestsPerSecond:F0} | {stream.RequestsPerSecond:F0} | {Ratio(stream.RequestsPerSecond, callback.RequestsPerSecond)} | {callback.P50:F2} | {stream.P50:F2} | {Ratio(stream.P50, callback.P50)} | {callback.P99:F2} | {stream.P99:F2} | {Ratio(stream.P99, callback.P99)} |"));
         }
         return text.ToString();
     }
@@ -63,7 +79,8 @@ public static class Report
     {
         var text = new StringBuilder();
         Measurement? Find(string requester, int concurrency) =>
-            measurements.FirstOrDefault(m => m.Requester.StartsWith(requester, StringComparison.Ordinal) && m.Concurrency == concurrency && m.Size == 100);
+            measurements.FirstOrDefault(m => (m.Requester == requester || m.Requester.StartsWith(requester + " ", StringComparison.Ordinal))
+                && m.Concurrency == concurrency && m.Size == 100);
 
         void Check(string what, double value, double limit, bool atLeast, string unit)
         {
@@ -80,6 +97,11 @@ public static class Report
         }
         if (Find("proxy", 1) is { } proxy1 && Find("go-style", 1) is { } go1)
             Check("c=1 100 B p50 vs go-style (b)", proxy1.P50 / go1.P50, 2.0, false, "x");
+        // The streaming node against the callback node, in the same run.
+        if (Find(ProxyRoundTrip.Streaming, 64) is { } stream64 && Find(ProxyRoundTrip.Callback, 64) is { } callback64)
+            Check("c=64 100 B streaming node req/s vs callback node", stream64.RequestsPerSecond / callback64.RequestsPerSecond, 1.0, true, "x");
+        if (Find(ProxyRoundTrip.Streaming, 1) is { } stream1 && Find(ProxyRoundTrip.Callback, 1) is { } callback1)
+            Check("c=1 100 B streaming node p50 vs callback node", stream1.P50 / callback1.P50, 1.2, false, "x");
         // The same two targets against (b'), the Go baseline with Go's connection use: for information beside (b).
         if (Find("proxy", 64) is { } p64 && Find("go-pooled", 64) is { } pooled64)
             Check("c=64 100 B req/s vs go-pooled (b') [information]", p64.RequestsPerSecond / pooled64.RequestsPerSecond, 2.0, true, "x");

@@ -9,7 +9,7 @@ namespace Gilmour.Proxy.Tests.ControlApi;
 /// <summary>The control routes on their happy paths, with the exact field names of docs/api.md.</summary>
 public sealed class NodeRoutesTests(ProxyFixture proxy) : IClassFixture<ProxyFixture>
 {
-    private static readonly string[] NodeFields = ["id", "host", "port", "health_check", "status", "slots", "services"];
+    private static readonly string[] NodeFields = ["id", "host", "port", "health_check", "status", "slots", "services", "transport"];
     private static readonly string[] SubscriptionFields = ["topic", "group", "path", "timeout"];
 
     [Fact]
@@ -45,6 +45,7 @@ public sealed class NodeRoutesTests(ProxyFixture proxy) : IClassFixture<ProxyFix
         Assert.Equal("/health", one.Body.GetProperty("health_check").GetString());
         Assert.Equal("ok", one.Body.GetProperty("status").GetString());
         Assert.Equal(4, one.Body.GetProperty("max_concurrency").GetInt32());
+        Assert.Equal("callback", one.Body.GetProperty("transport").GetString());
 
         var slots = one.Body.GetProperty("slots").EnumerateArray().ToList();
         Assert.Equal(2, slots.Count);

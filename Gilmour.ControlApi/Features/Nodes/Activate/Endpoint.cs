@@ -1,5 +1,6 @@
 using FastEndpoints;
 using Gilmour.ControlApi.Documentation;
+using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Nodes;
 using Gilmour.Registry;
 
@@ -31,7 +32,9 @@ public sealed class ActivateNodeEndpoint(RegisteredNodes nodes, NodeHealthCheck 
     public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)
     {
         var node = await nodes.GetAsync(request.Id);
-        await healthCheck.CheckAsync(node.Address(node.HealthCheck), ct);
+        if (node.Transport == NodeTransport.Stream) throw new ActivatedByStream(node.Id);
+        // A sender has nothing to check: it is simply ok again.
+        if (node.Transport == NodeTransport.Callback) await healthCheck.CheckAsync(node.Address(node.HealthCheck), ct);
         var activated = await nodes.ChangeAsync(node.Id,
             current => current.Status == NodeStatus.Ok ? null : current with { Status = NodeStatus.Ok }, ct);
         await Send.OkAsync(new ActivateNodeResponse(activated.Id, activated.Status.ToWire()), ct);

@@ -16,7 +16,7 @@ public sealed class GetNodeEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRequ
             s.Summary = "Read one node";
             s.Description = "The node as registered, with its status: ok (subscribed), unavailable (failing health probes, " +
                 "unsubscribed, still probed) or dirty (nothing listened on its port; everything stopped until it is activated).";
-            s.Answers(StatusCodes.Status200OK, "the node", new NodeView("0f8fad5b-d9cb-469f-a165-70867728950e", "127.0.0.1", 8080, "/health", "ok", [new("shop.events.*", null, "/events", 600)], [new("shop.price", "shop", "/price", 30)], 16), Refusal.UnknownNode);
+            s.Answers(StatusCodes.Status200OK, "the node", new NodeView("0f8fad5b-d9cb-469f-a165-70867728950e", "127.0.0.1", 8080, "/health", "ok", [new("shop.events.*", null, "/events", 600)], [new("shop.price", "shop", "/price", 30)], "callback", 16), Refusal.UnknownNode);
         });
     }
 

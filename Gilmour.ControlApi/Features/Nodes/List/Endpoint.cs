@@ -14,7 +14,7 @@ public sealed class ListNodesEndpoint(RegisteredNodes nodes) : EndpointWithoutRe
         {
             s.Summary = "List every registered node";
             s.Description = "Every node, whatever its status (ok, unavailable, dirty), oldest registration first.";
-            s.Answers(StatusCodes.Status200OK, "the nodes", new ListNodesResponse([new NodeView("0f8fad5b-d9cb-469f-a165-70867728950e", "127.0.0.1", 8080, "/health", "ok", [new("shop.events.*", null, "/events", 600)], [new("shop.price", "shop", "/price", 30)], 16)]));
+            s.Answers(StatusCodes.Status200OK, "the nodes", new ListNodesResponse([new NodeView("0f8fad5b-d9cb-469f-a165-70867728950e", "127.0.0.1", 8080, "/health", "ok", [new("shop.events.*", null, "/events", 600)], [new("shop.price", "shop", "/price", 30)], "callback", 16)]));
         });
     }
 

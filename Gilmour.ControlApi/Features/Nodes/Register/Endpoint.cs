@@ -7,9 +7,10 @@ using Gilmour.Registry;
 namespace Gilmour.ControlApi.Features.Nodes.Register;
 
 /// <summary>
-/// POST /nodes: health pre-check of the node, then store it, then answer once a dispatcher made its
-/// subscriptions live (a request sent the instant this returns reaches the node). The answer carries the node's
-/// token, the only time it is shown: the registry keeps its hash.
+/// POST /nodes: health pre-check of a callback node, then store it, then answer once a dispatcher made its
+/// subscriptions live (a request sent the instant this returns reaches the node). A stream node is stored
+/// unavailable (it is ok once it opens its stream), a sender (transport none) ok with nothing to subscribe. The answer
+/// carries the node's token, the only time it is shown: the registry keeps its hash.
 /// </summary>
 public sealed class RegisterNodeEndpoint(RegisteredNodes nodes, CallbackHost callbackHost, NodeHealthCheck healthCheck)
     : Endpoint<RegisterNodeRequest, RegisterNodeResponse>
@@ -52,12 +53,14 @@ public sealed class RegisterNodeEndpoint(RegisteredNodes nodes, CallbackHost cal
         var id = NodeIds.New();
         var (token, tokenHash) = NodeToken.Issue();
         var registeredAt = DateTimeOffset.UtcNow;
+        var transport = NodeTransports.Parse(request.Transport)!.Value;
+        var callback = transport == NodeTransport.Callback;
         var node = new Node(
             Id: id,
-            Host: callbackHost.Resolve(HttpContext, request.Host),
-            Port: request.Port!.Value,
-            HealthCheck: request.HealthCheck ?? Node.DefaultHealthCheck,
-            Status: NodeStatus.Ok,
+            Host: callback ? callbackHost.Resolve(HttpContext, request.Host) : "",
+            Port: request.Port ?? 0,
+            HealthCheck: callback ? request.HealthCheck ?? Node.DefaultHealthCheck : "",
+            Status: transport.InitialStatus(),
             Slots: [.. (request.Slots ?? []).Select(s => s!.ToSubscription())],
             Services: [.. (request.Services ?? []).Select(s => s!.ToSubscription())],
             Ident: NodeIds.Ident(id),
@@ -65,9 +68,10 @@ public sealed class RegisterNodeEndpoint(RegisteredNodes nodes, CallbackHost cal
             RegisteredAt: registeredAt,
             MaxConcurrency: request.MaxConcurrency,
             TokenHash: tokenHash,
-            StatusSince: registeredAt);
+            StatusSince: registeredAt,
+            Transport: transport);
 
-        await healthCheck.CheckAsync(node.Address(node.HealthCheck), ct);
+        if (callback) await healthCheck.CheckAsync(node.Address(node.HealthCheck), ct);
         await nodes.AddAsync(node, ct);
         await Send.ResponseAsync(new RegisterNodeResponse(id, node.Status.ToWire(), token), StatusCodes.Status201Created, ct);
     }

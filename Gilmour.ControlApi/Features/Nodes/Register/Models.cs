@@ -3,9 +3,14 @@ using Gilmour.ControlApi.Nodes;
 
 namespace Gilmour.ControlApi.Features.Nodes.Register;
 
-/// <summary>POST /nodes: <c>{port, health_check?, slots?[], services?[], max_concurrency?, host?}</c>.</summary>
+/// <summary>
+/// POST /nodes: <c>{transport?, port, health_check?, slots?[], services?[], max_concurrency?, host?}</c>; a node with
+/// transport stream or none has no port, host or health_check, and one with transport none no slots or services.
+/// </summary>
 public sealed class RegisterNodeRequest
 {
+    /// <summary>callback (default): the proxy calls the node; stream: the node dials out; none: a sender.</summary>
+    public string? Transport { get; init; }
     public int? Port { get; init; }
     public string? HealthCheck { get; init; }
     public List<SubscriptionInput?>? Slots { get; init; }

@@ -11,8 +11,21 @@ public sealed class RegisterNodeValidator : Validator<RegisterNodeRequest>
     public RegisterNodeValidator()
     {
         RuleLevelCascadeMode = CascadeMode.Stop;
+        RuleFor(x => x.Transport).Must(t => NodeTransports.Parse(t) is not null).WithMessage($"must be {NodeTransports.Choices}");
         RuleFor(x => x.Port).NotNull().WithMessage(NodeRules.Missing)
-            .InclusiveBetween(NodeRules.MinPort, NodeRules.MaxPort).WithMessage($"must be between {NodeRules.MinPort} and {NodeRules.MaxPort}");
+            .InclusiveBetween(NodeRules.MinPort, NodeRules.MaxPort).WithMessage($"must be between {NodeRules.MinPort} and {NodeRules.MaxPort}")
+            .When(x => NodeTransports.Parse(x.Transport) == NodeTransport.Callback);
+        When(x => NodeTransports.Parse(x.Transport) is NodeTransport.Stream or NodeTransport.None, () =>
+        {
+            RuleFor(x => x.Port).Null().WithMessage(NeverCalled);
+            RuleFor(x => x.Host).Null().WithMessage(NeverCalled);
+            RuleFor(x => x.HealthCheck).Null().WithMessage(NeverCalled);
+        });
+        When(x => NodeTransports.Parse(x.Transport) == NodeTransport.None, () =>
+        {
+            RuleFor(x => x.Slots).Null().WithMessage(ServesNothing);
+            RuleFor(x => x.Services).Null().WithMessage(ServesNothing);
+        });
         RuleFor(x => x.HealthCheck).Obeys(NodeRules.PathProblem).When(x => x.HealthCheck is not null);
         RuleFor(x => x.MaxConcurrency).GreaterThan(0).When(x => x.MaxConcurrency is not null).WithMessage("must be positive");
         RuleFor(x => x.Host).Must(host => CallbackHost.IsWellFormed(host!)).When(x => x.Host is not null)
@@ -36,4 +49,10 @@ public sealed class RegisterNodeValidator : Validator<RegisterNodeRequest>
             }
         });
     }
+
+    private static string NeverCalled(RegisterNodeRequest request) =>
+        $"must be absent for a node with transport {request.Transport}: the proxy never calls it";
+
+    private static string ServesNothing(RegisterNodeRequest request) =>
+        "must be absent for a node with transport none: a sender serves nothing";
 }

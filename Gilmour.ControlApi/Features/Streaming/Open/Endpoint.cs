@@ -1,0 +1,42 @@
+using FastEndpoints;
+using Gilmour.ControlApi.Errors;
+using Gilmour.ControlApi.Lifecycle;
+using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Streaming;
+using Gilmour.Registry;
+
+namespace Gilmour.ControlApi.Features.Streaming.Open;
+
+/// <summary>
+/// GET /nodes/{id}/stream: a node that dials out receives its deliveries here as Server-Sent Events. Answered 200
+/// once a dispatcher made its subscriptions live (the first event is <c>ready</c>), then open until the node goes, a
+/// newer stream of it replaces this one, it is deleted, reads too slowly, or this replica stops (<c>close</c> says
+/// which). 409 for a node that does not dial out.
+/// </summary>
+public sealed class OpenStreamEndpoint(RegisteredNodes nodes, OpenStreams streams, ShutdownDrain drain) : Endpoint<NodeIdRequest>
+{
+    public override void Configure()
+    {
+        Get("/nodes/{id}/stream");
+        RequestBinder(new RequestBinder<NodeIdRequest>(BindingSource.RouteValues));
+        Description(builder => builder.Produces(StatusCodes.Status200OK, contentType: "text/event-stream"));
+    }
+
+    public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)
+    {
+        // A load balancer still sending here while this replica drains: the node retries and lands on another.
+        if (drain.IsDraining) throw new ShuttingDown();
+        var node = await nodes.GetAsync(request.Id);
+        if (node.Transport != NodeTransport.Stream) throw new StreamNotAllowed(node.Id, node.Transport.ToWire());
+
+        var stream = await streams.OpenAsync(node, HttpContext.RequestAborted);
+        try
+        {
+            await stream.RunAsync(HttpContext);
+        }
+        finally
+        {
+            await streams.CloseAsync(stream);
+        }
+    }
+}

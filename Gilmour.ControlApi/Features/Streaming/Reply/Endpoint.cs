@@ -1,0 +1,42 @@
+using FastEndpoints;
+using Gilmour.ControlApi.Errors;
+using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Publishing;
+using Gilmour.Protocol;
+using Gilmour.Streaming;
+
+namespace Gilmour.ControlApi.Features.Streaming.Reply;
+
+/// <summary>
+/// POST /nodes/{id}/replies/{delivery}: the node's reply to a request its stream carried, on any replica. 200 once
+/// handed to the dispatcher waiting for it; 404 for a delivery this node never got or already answered; 410 when the
+/// request ended first (timed out: the requester got 499; or the node's stream closed: it got 502).
+/// </summary>
+public sealed class StreamReplyEndpoint(StreamDeliveries deliveries) : Endpoint<StreamReplyRequest, StatusAnswer>
+{
+    public override void Configure()
+    {
+        Post("/nodes/{id}/replies/{delivery}");
+        RequestBinder(new RequestBinder<StreamReplyRequest>(BindingSource.JsonBody | BindingSource.RouteValues));
+    }
+
+    public override async Task HandleAsync(StreamReplyRequest request, CancellationToken ct)
+    {
+        var id = NodeIds.EnsureWellFormed(request.Id);
+        if (!StreamDeliveries.IsWellFormed(request.Delivery)) throw new DeliveryNotFound(id, NodeIds.Printable(request.Delivery));
+
+        var envelope = ReplyEnvelope.Encode(request.Delivery, request.Code ?? Codes.Ok, Payloads.OrNull(request.Data));
+        switch (await deliveries.AnswerAsync(request.Delivery, id, envelope))
+        {
+            case ReplyOutcome.Delivered:
+                await Send.OkAsync(StatusAnswer.Ok, ct);
+                return;
+            case ReplyOutcome.TimedOut:
+                throw new DeliveryGone($"delivery {request.Delivery} timed out before node {id} answered: its requester got 499");
+            case ReplyOutcome.StreamClosed:
+                throw new DeliveryGone($"node {id}'s stream closed before it answered delivery {request.Delivery}: its requester got 502");
+            default:
+                throw new DeliveryNotFound(id, request.Delivery);
+        }
+    }
+}

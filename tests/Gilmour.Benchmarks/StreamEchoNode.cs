@@ -1,0 +1,174 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Gilmour.Benchmarks;
+
+/// <summary>
+/// The streaming node of the benchmark: a node that dials out, on a plain HttpClient. It holds
+/// <c>GET /nodes/{id}/stream</c> open, reads its Server-Sent Events as bytes, and answers each request event with
+/// <c>POST /nodes/{id}/replies/{delivery}</c> <c>{"code":200,"data":&lt;the data it got&gt;}</c>, as lean as the
+/// callback echo node, so that the difference measured is the transports'.
+/// </summary>
+public sealed class StreamEchoNode : IAsyncDisposable
+{
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private static readonly byte[] EventRequest = "event: request"u8.ToArray();
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+
+    private readonly HttpClient _http;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task? _reading;
+    private long _failedReplies;
+
+    private StreamEchoNode(HttpClient http, string id)
+    {
+        _http = http;
+        Id = id;
+    }
+
+    public string Id { get; }
+
+    /// <summary>Replies the proxy did not answer 200 (a request is then an error of its cell too).</summary>
+    public long FailedReplies => Interlocked.Read(ref _failedReplies);
+
+    /// <summary>Registers with transport stream and <paramref name="services"/>, opens the stream, and waits for ready.</summary>
+    public static async Task<StreamEchoNode> StartAsync(Uri controlApi, IReadOnlyList<object> services)
+    {
+        var http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = int.MaxValue,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10),
+            UseProxy = false,
+            UseCookies = false,
+        })
+        {
+            BaseAddress = controlApi,
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        using var registration = await http.PostAsync("/nodes", JsonContent(new { transport = "stream", services }));
+        var body = await registration.Content.ReadAsStringAsync();
+        if (registration.StatusCode != HttpStatusCode.Created)
+            throw new InvalidOperationException($"stream node registration failed: {(int)registration.StatusCode} {body}");
+        using var answer = JsonDocument.Parse(body);
+        var node = new StreamEchoNode(http, answer.RootElement.GetProperty("id").GetString()!);
+
+        var response = await http.GetAsync($"/nodes/{node.Id}/stream", HttpCompletionOption.ResponseHeadersRead);
+        if (response.StatusCode != HttpStatusCode.OK)
+            throw new InvalidOperationException($"stream refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        node._reading = node.ReadAsync(response);
+        await node._ready.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return node;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_reading is not null)
+        {
+            try
+            {
+                await _reading;
+            }
+            catch (Exception)
+            {
+                // The stream ends with the run.
+            }
+        }
+        _http.Dispose();
+    }
+
+    private async Task ReadAsync(HttpResponseMessage response)
+    {
+        using (response)
+        {
+            var reader = PipeReader.Create(await response.Content.ReadAsStreamAsync(_stop.Token));
+            while (true)
+            {
+                var read = await reader.ReadAsync(_stop.Token);
+                var buffer = read.Buffer;
+                while (TryTakeEvent(ref buffer, out var evented)) OnEvent(evented);
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (read.IsCompleted) break;
+            }
+            await reader.CompleteAsync();
+        }
+    }
+
+    /// <summary>One event: the bytes up to the blank line that ends it.</summary>
+    private static bool TryTakeEvent(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> evented)
+    {
+        var sequence = new SequenceReader<byte>(buffer);
+        if (!sequence.TryReadTo(out evented, "\n\n"u8, advancePastDelimiter: true)) return false;
+        buffer = buffer.Slice(sequence.Position);
+        return true;
+    }
+
+    private void OnEvent(ReadOnlySequence<byte> evented)
+    {
+        var text = evented.IsSingleSegment ? evented.FirstSpan : evented.ToArray();
+        if (text.StartsWith("event: ready"u8))
+        {
+            _ready.TrySetResult();
+            return;
+        }
+        if (!text.StartsWith(EventRequest)) return;
+        var data = text.IndexOf(DataPrefix);
+        if (data < 0) return;
+        // Copied out of the pipe's buffer, which the next read reuses; answered without holding up the reading.
+        var json = text[(data + DataPrefix.Length)..].ToArray();
+        _ = ReplyAsync(json);
+    }
+
+    private async Task ReplyAsync(byte[] json)
+    {
+        try
+        {
+            var (id, data) = Split(json);
+            var prefix = "{\"code\":200,\"data\":"u8;
+            var body = new byte[prefix.Length + data.Length + 1];
+            prefix.CopyTo(body);
+            data.Span.CopyTo(body.AsSpan(prefix.Length));
+            body[^1] = (byte)'}';
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = Json;
+            using var response = await _http.PostAsync($"/nodes/{Id}/replies/{id}", content, _stop.Token);
+            await response.Content.ReadAsByteArrayAsync(_stop.Token);
+            if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref _failedReplies);
+        }
+        catch (Exception) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (HttpRequestException)
+        {
+            Interlocked.Increment(ref _failedReplies);
+        }
+    }
+
+    /// <summary>The event's delivery id and the raw JSON of its data.</summary>
+    private static (string Id, ReadOnlyMemory<byte> Data) Split(byte[] json)
+    {
+        var reader = new Utf8JsonReader(json);
+        string? id = null;
+        ReadOnlyMemory<byte> data = default;
+        reader.Read();
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isId = reader.ValueTextEquals("id"u8);
+            var isData = reader.ValueTextEquals("data"u8);
+            reader.Read();
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            if (isId) id = reader.GetString();
+            else if (isData) data = json.AsMemory(start, (int)reader.BytesConsumed - start);
+        }
+        return (id ?? throw new InvalidDataException("a request event without an id"), data);
+    }
+
+    private static StringContent JsonContent(object value) =>
+        new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
+}
