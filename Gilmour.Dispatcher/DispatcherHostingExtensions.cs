@@ -36,6 +36,7 @@ public static class DispatcherHostingExtensions
         builder.Services.AddSingleton<NodeRegistry>();
         builder.Services.AddSingleton<RegistryChanges>();
         builder.Services.AddSingleton<AppliedRevisions>();
+        builder.Services.AddSingleton<DeliveryClaims>();
         builder.Services.AddSingleton<NodeDelivery>();
         builder.Services.AddSingleton<ExclusionGroups>();
         builder.Services.AddSingleton<NodeSubscriptions>();

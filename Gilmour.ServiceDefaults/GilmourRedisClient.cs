@@ -1,3 +1,5 @@
+using Gilmour.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
 
 namespace Microsoft.Extensions.Hosting;
@@ -10,11 +12,23 @@ public static class GilmourRedisClient
     private const string SettingsSection = "Aspire:StackExchange:Redis";
 
     /// <summary>
-    /// Registers the IConnectionMultiplexer (connection string <c>ConnectionStrings:redis</c>). It starts even when
-    /// Redis is not up yet and reconnects by itself. A span per Redis command is off unless
+    /// Registers the IConnectionMultiplexer (connection string <c>ConnectionStrings:redis</c>: one Redis, or Sentinels
+    /// with <c>serviceName=</c>). It starts even when Redis is not up yet and reconnects by itself; a deployment the
+    /// services cannot work on (Redis Cluster, Sentinels without a service name) stops the service once it connects
+    /// (<see cref="RedisDeploymentCheck"/>). A span per Redis command is off unless
     /// <c>Aspire:StackExchange:Redis:DisableTracing</c> is set to false: every message costs several commands, and
     /// their spans cost more CPU than the rest of its trace while saying little a request's own span does not.
     /// </summary>
+    /// <remarks>
+    /// Commands fail at once instead of waiting in a backlog when there is no connection to send them on
+    /// (<see cref="BacklogPolicy.FailFast"/>), and those in flight on a connection that dies fail with it: the
+    /// default backlog parks a command on the connection of the server it chose, and after a failover that server
+    /// (the old primary) never comes back, so the command waited its whole timeout while the new primary served.
+    /// Gilmour.Core sends such a command again to whichever primary answers next (<c>RedisPrimary</c>). Reconnects
+    /// are tried every 250 ms to 2 s instead of from 2.5 s on. Aspire's own Redis health check is replaced by
+    /// <see cref="RedisConnectivityHealthCheck"/>: it pings every endpoint it was given, and after a failover the
+    /// old primary is one of them, so /health would stay unhealthy while the service works.
+    /// </remarks>
     public static IHostApplicationBuilder AddGilmourRedisClient(this IHostApplicationBuilder builder, Action<ConfigurationOptions>? configure = null)
     {
         var tracingConfigured = builder.Configuration[$"{SettingsSection}:DisableTracing"] is not null
@@ -23,12 +37,16 @@ public static class GilmourRedisClient
             configureSettings: settings =>
             {
                 if (!tracingConfigured) settings.DisableTracing = true;
+                settings.DisableHealthChecks = true;
             },
             configureOptions: options =>
             {
                 options.AbortOnConnectFail = false;
+                options.BacklogPolicy = BacklogPolicy.FailFast;
+                options.ReconnectRetryPolicy = new ExponentialRetry(250, 2000);
                 configure?.Invoke(options);
             });
+        builder.Services.AddHostedService<RedisDeploymentCheck>();
         return builder;
     }
 }
