@@ -24,8 +24,9 @@ public static class GilmourRedisClient
     /// (<see cref="BacklogPolicy.FailFast"/>), and those in flight on a connection that dies fail with it: the
     /// default backlog parks a command on the connection of the server it chose, and after a failover that server
     /// (the old primary) never comes back, so the command waited its whole timeout while the new primary served.
-    /// Gilmour.Core sends such a command again to whichever primary answers next (<c>RedisPrimary</c>). Reconnects
-    /// are tried every 250 ms to 2 s instead of from 2.5 s on. Aspire's own Redis health check is replaced by
+    /// Gilmour.Core sends such a command again to whichever primary answers next (<c>RedisPrimary</c>). The first
+    /// reconnect is tried after 250 ms instead of 2.5 s (a promoted replica drops its clients), backing off to 10 s
+    /// for a server that stays away (the old primary remains one of the endpoints after a failover). Aspire's own Redis health check is replaced by
     /// <see cref="RedisConnectivityHealthCheck"/>: it pings every endpoint it was given, and after a failover the
     /// old primary is one of them, so /health would stay unhealthy while the service works.
     /// </remarks>
@@ -43,7 +44,7 @@ public static class GilmourRedisClient
             {
                 options.AbortOnConnectFail = false;
                 options.BacklogPolicy = BacklogPolicy.FailFast;
-                options.ReconnectRetryPolicy = new ExponentialRetry(250, 2000);
+                options.ReconnectRetryPolicy = new ExponentialRetry(250, 10_000);
                 configure?.Invoke(options);
             });
         builder.Services.AddHostedService<RedisDeploymentCheck>();

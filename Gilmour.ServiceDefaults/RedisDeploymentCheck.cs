@@ -27,8 +27,11 @@ public sealed partial class RedisDeploymentCheck(IServiceProvider services, IHos
             var sentinel = !string.IsNullOrEmpty(options.ServiceName);
             while (true)
             {
-                // Connected means the connect's configuration round (which tells a cluster from a standalone server) is over.
-                var servers = redis.IsConnected ? redis.GetServers().Where(s => s.IsConnected).ToArray() : [];
+                // Connected means the connect's configuration round (which tells a cluster from a standalone server) is
+                // over. A Sentinel taken for a server never connects (it knows none of the commands a connection
+                // starts with), but its handshake already told what it is.
+                var servers = redis.GetServers()
+                    .Where(s => redis.IsConnected ? s.IsConnected : s.ServerType == ServerType.Sentinel).ToArray();
                 if (servers.Length > 0)
                 {
                     var found = servers.Select(s => (s.ServerType, s.IsReplica, s.EndPoint.ToString() ?? "")).ToArray();

@@ -10,6 +10,16 @@ namespace Gilmour.Testing;
 public sealed record PrimarySwitch(long Timestamp, int NewPrimaryPort);
 
 /// <summary>
+/// When the primary was killed, on the <see cref="Stopwatch"/> clock: after <see cref="Before"/> (just before the
+/// signal was sent) and by <see cref="After"/> (its exit was seen). On a loaded machine the two can be far apart.
+/// </summary>
+public sealed record PrimaryKill(long Before, long After)
+{
+    /// <summary>Sent before the primary was surely dead and answered after it may have died.</summary>
+    public bool Caught(long sent, long answered) => sent <= After && answered >= Before;
+}
+
+/// <summary>
 /// A Redis deployment with high availability, all real processes on loopback: a primary, its replicas and three
 /// Sentinels (<c>redis-server &lt;conf&gt; --sentinel</c>) watching it as <see cref="ServiceName"/>. Each server has a
 /// temp directory of its own (a replica writes there while it syncs; a Sentinel rewrites its own config file).
@@ -66,12 +76,12 @@ public sealed class SentinelCluster : IAsyncDisposable
         return cluster;
     }
 
-    /// <summary>SIGKILLs the primary; returns the moment just before, on the <see cref="Stopwatch"/> clock.</summary>
-    public async Task<long> KillPrimaryAsync()
+    /// <summary>SIGKILLs the primary and waits for its exit.</summary>
+    public async Task<PrimaryKill> KillPrimaryAsync()
     {
         var before = Stopwatch.GetTimestamp();
         await Primary.StopAsync();
-        return before;
+        return new PrimaryKill(before, Stopwatch.GetTimestamp());
     }
 
     /// <summary>Opens a multiplexer through the Sentinels, as a service does; the caller disposes it.</summary>

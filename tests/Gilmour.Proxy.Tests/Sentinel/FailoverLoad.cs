@@ -14,9 +14,6 @@ public enum Publish
 public sealed record Call(Publish Kind, int Sequence, long Sent, long Answered, int Status, string Body)
 {
     public TimeSpan Took => Stopwatch.GetElapsedTime(Sent, Answered);
-
-    /// <summary>Sent before <paramref name="moment"/> and answered after it.</summary>
-    public bool InFlightAt(long moment) => Sent <= moment && Answered >= moment;
 }
 
 /// <summary>
