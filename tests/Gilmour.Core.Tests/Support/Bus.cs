@@ -24,15 +24,18 @@ public sealed class Bus : IAsyncDisposable
     }
 
     /// <summary>A multiplexer that reconnects quickly after Redis comes back (tests restart it).</summary>
-    public async Task<ConnectionMultiplexer> ConnectAsync()
+    /// <param name="configure">More settings, for example the services' <c>BacklogPolicy.FailFast</c>.</param>
+    public async Task<ConnectionMultiplexer> ConnectAsync(Action<ConfigurationOptions>? configure = null)
     {
-        var connection = await ConnectionMultiplexer.ConnectAsync(new ConfigurationOptions
+        var options = new ConfigurationOptions
         {
             EndPoints = { { "127.0.0.1", Server.Port } },
             AbortOnConnectFail = false,
             ConnectTimeout = 2000,
             ReconnectRetryPolicy = new LinearRetry(100),
-        });
+        };
+        configure?.Invoke(options);
+        var connection = await ConnectionMultiplexer.ConnectAsync(options);
         lock (_connections) _connections.Add(connection);
         return connection;
     }
