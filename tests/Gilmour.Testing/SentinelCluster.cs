@@ -50,21 +50,23 @@ public sealed class SentinelCluster : IAsyncDisposable
     public IReadOnlyList<int> SentinelPorts => _sentinelPorts;
 
     /// <summary>What a service is given to follow the primary through the Sentinels.</summary>
-    public string ConnectionString =>
-        string.Join(",", _sentinelPorts.Select(port => $"127.0.0.1:{port}")) + $",serviceName={ServiceName},abortConnect=false";
+    public string ConnectionString => ConnectionStringFor(_sentinelPorts);
 
     /// <summary>The first <c>+switch-master</c> any Sentinel published after the deployment was ready.</summary>
     public Task<PrimarySwitch> Switched => _switched.Task;
 
     /// <summary>Starts the primary, <paramref name="replicas"/> replicas and <paramref name="sentinels"/> Sentinels, and
     /// returns once every Sentinel knows every replica and every other Sentinel (so a failover can be agreed).</summary>
-    public static async Task<SentinelCluster> StartAsync(int replicas = 1, int sentinels = 3)
+    /// <param name="replicas">How many replicas the primary starts with.</param>
+    /// <param name="sentinels">How many Sentinels watch it.</param>
+    /// <param name="sentinelPorts">The Sentinels' ports, when a test named them before (free ones otherwise).</param>
+    public static async Task<SentinelCluster> StartAsync(int replicas = 1, int sentinels = 3, IReadOnlyList<int>? sentinelPorts = null)
     {
         var cluster = new SentinelCluster();
         try
         {
             await cluster.StartServersAsync(replicas);
-            for (var i = 0; i < sentinels; i++) cluster.StartSentinel(quorum: sentinels / 2 + 1);
+            for (var i = 0; i < sentinels; i++) cluster.StartSentinel(sentinelPorts?[i] ?? FreePort.Next(), quorum: sentinels / 2 + 1);
             await cluster.WaitReadyAsync(replicas, sentinels, TimeSpan.FromSeconds(60));
             await cluster.WatchSwitchesAsync();
         }
@@ -139,9 +141,12 @@ public sealed class SentinelCluster : IAsyncDisposable
         }
     }
 
-    private void StartSentinel(int quorum)
+    /// <summary>The connection string of Sentinels on <paramref name="ports"/>, before they run.</summary>
+    public static string ConnectionStringFor(IEnumerable<int> ports) =>
+        string.Join(",", ports.Select(port => $"127.0.0.1:{port}")) + $",serviceName={ServiceName},abortConnect=false";
+
+    private void StartSentinel(int port, int quorum)
     {
-        var port = FreePort.Next();
         var directory = Subdirectory($"sentinel{_sentinels.Count + 1}");
         var config = Path.Combine(directory, "sentinel.conf");
         // failover-timeout is also how long Sentinels wait before trying again after a failover attempt failed.
