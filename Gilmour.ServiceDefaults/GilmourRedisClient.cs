@@ -11,6 +11,9 @@ public static class GilmourRedisClient
 
     private const string SettingsSection = "Aspire:StackExchange:Redis";
 
+    /// <summary>Pool threads that start without the pool's injection delay (see <see cref="AddGilmourRedisClient"/>).</summary>
+    public const int MinWorkerThreads = 16;
+
     /// <summary>
     /// Registers the IConnectionMultiplexer (connection string <c>ConnectionStrings:redis</c>: one Redis, or Sentinels
     /// with <c>serviceName=</c>). It starts even when Redis is not up yet and reconnects by itself; a deployment the
@@ -48,6 +51,12 @@ public static class GilmourRedisClient
                 configure?.Invoke(options);
             });
         builder.Services.AddHostedService<RedisDeploymentCheck>();
+
+        // StackExchange.Redis's Sentinel support blocks a pool thread on each primary switch (it waits synchronously
+        // for a reconfiguration that itself needs pool threads); with the default minimum of one thread per core the
+        // pool adds about one thread a second, and the whole service stalled for a second after the switch.
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        if (workers < MinWorkerThreads) ThreadPool.SetMinThreads(MinWorkerThreads, completionPorts);
         return builder;
     }
 }

@@ -8,6 +8,10 @@ public enum Publish
 {
     Request,
     Signal,
+
+    /// <summary>A request of the prober, which sends one every <see cref="FailoverLoad.ProbeEvery"/> without waiting
+    /// for answers: it sees the moment the proxy serves again even while every client waits on a call.</summary>
+    Probe,
 }
 
 /// <summary>One call of the load: what it was, its number, when it was sent and answered (Stopwatch timestamps), how.</summary>
@@ -18,10 +22,13 @@ public sealed record Call(Publish Kind, int Sequence, long Sent, long Answered, 
 
 /// <summary>
 /// Keep-alive clients that each alternate a request to a topic and a signal to a slot, from one node, every message a
-/// fresh number, every answer recorded with the moments it was sent and answered: what a failover test kills Redis under.
+/// fresh number, every answer recorded with the moments it was sent and answered, plus a prober: what a failover test
+/// kills Redis under.
 /// </summary>
 public sealed class FailoverLoad : IAsyncDisposable
 {
+    public static readonly TimeSpan ProbeEvery = TimeSpan.FromMilliseconds(100);
+
     private readonly ConcurrentQueue<Call> _calls = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly HttpClient _http;
@@ -31,6 +38,9 @@ public sealed class FailoverLoad : IAsyncDisposable
     private FailoverLoad(Uri controlApi, string nodeId, string topic, string slot, int clients, double timeoutSeconds)
     {
         TimeoutSeconds = timeoutSeconds;
+        // Moments are taken on this process's pool threads: they must not wait for the pool to grow under the prober.
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        if (workers < 32) ThreadPool.SetMinThreads(32, completionPorts);
         // The HTTP client's own limit lies well beyond anything the proxy may take, so that it never hides a late answer.
         _http = new HttpClient { BaseAddress = controlApi, Timeout = TimeSpan.FromSeconds(timeoutSeconds + 30) };
         _clients = Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
@@ -41,6 +51,17 @@ public sealed class FailoverLoad : IAsyncDisposable
                 await CallAsync(Publish.Signal, n => ($"/signal/{nodeId}", $$"""{"topic":"{{slot}}","message":{{n}}}"""));
             }
         })).ToList();
+        _clients.Add(Task.Run(async () =>
+        {
+            var probes = new List<Task>();
+            using var timer = new PeriodicTimer(ProbeEvery);
+            while (await timer.WaitForNextTickAsync())
+            {
+                if (_stop.IsCancellationRequested) break;
+                probes.Add(CallAsync(Publish.Probe, n => ($"/request/{nodeId}", $$"""{"topic":"{{topic}}","message":{{n}},"timeout":{{timeoutSeconds}}}""")));
+            }
+            await Task.WhenAll(probes);
+        }));
     }
 
     public static FailoverLoad Start(Uri controlApi, string nodeId, string topic, string slot, int clients = 8, double timeoutSeconds = 5) =>

@@ -28,6 +28,12 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
     /// </summary>
     private static readonly TimeSpan ServedAgainAfterSwitch = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long after the primary's exit a service may still write on its connection before it reads the close: a
+    /// call sent then went out on a connection that was already gone, and counts as caught by the kill.
+    /// </summary>
+    private static readonly TimeSpan Unnoticed = TimeSpan.FromMilliseconds(500);
+
     private static readonly Dictionary<string, string> Settings = new()
     {
         // A health probe slowed by the load must not take the node off the bus in the middle of the count.
@@ -69,7 +75,7 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
         var delivered = Numbers(server.DeliveriesTo("/events"));
         var served = Numbers(server.DeliveriesTo("/echo"));
 
-        var servedAgain = calls.Where(c => c.Kind == Publish.Request && c.Sent > killedAt && c.Status == 200).Min(c => c.Answered);
+        var servedAgain = calls.Where(c => c.Kind == Publish.Probe && c.Sent > killedAt && c.Status == 200).Min(c => c.Answered);
         var fromKill = Stopwatch.GetElapsedTime(killedAt, servedAgain);
         var fromSwitch = Stopwatch.GetElapsedTime(switched.Timestamp, servedAgain);
         var failures = calls.Where(c => c.Status != 200).ToList();
@@ -78,7 +84,7 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
             the proxy served again {fromKill.TotalSeconds:F2} s after the kill, {fromSwitch.TotalSeconds:F2} s after the announcement;
             {Summary(calls, killedAt)};
             signals answered 200: {signalled.Count}, lost {signalled.Except(delivered).Count()}, delivered twice {Twice(server.DeliveriesTo("/events"))};
-            requests delivered twice {Twice(server.DeliveriesTo("/echo"))}; slowest request {calls.Where(c => c.Kind == Publish.Request).Max(c => c.Took).TotalSeconds:F2} s,
+            requests delivered twice {Twice(server.DeliveriesTo("/echo"))}; slowest request {calls.Where(c => c.Kind != Publish.Signal).Max(c => c.Took).TotalSeconds:F2} s,
             slowest signal {calls.Where(c => c.Kind == Publish.Signal).Max(c => c.Took).TotalSeconds:F2} s
             """);
 
@@ -89,14 +95,14 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
         {
             Assert.True(c.Status is 503 or 499, $"{c.Kind} {c.Sequence} answered {c.Status}: {c.Body}");
             var timeLeftAfterServedAgain = Stopwatch.GetElapsedTime(c.Sent, servedAgain) < TimeSpan.FromSeconds(RequestTimeoutSeconds);
-            Assert.True(kill.Caught(c.Sent, c.Answered) || !timeLeftAfterServedAgain,
+            Assert.True(kill.Caught(c.Sent, c.Answered, Unnoticed) || !timeLeftAfterServedAgain,
                 $"{c.Kind} {c.Sequence} sent {Stopwatch.GetElapsedTime(killedAt, c.Sent).TotalSeconds:F2} s after the kill failed: {c.Status} {c.Body}");
         });
-        Assert.True(failures.Count(c => kill.Caught(c.Sent, c.Answered)) <= Clients);
+        Assert.True(failures.Count(c => c.Kind != Publish.Probe && kill.Caught(c.Sent, c.Answered)) <= Clients);
         // Nothing waits past its own time plus a second (a signal's time is the wait for a primary).
         Assert.All(calls, c =>
         {
-            var own = c.Kind == Publish.Request ? TimeSpan.FromSeconds(RequestTimeoutSeconds) : Gilmour.Failover.RedisPrimary.DefaultWait;
+            var own = c.Kind == Publish.Signal ? Gilmour.Failover.RedisPrimary.DefaultWait : TimeSpan.FromSeconds(RequestTimeoutSeconds);
             Assert.True(c.Took <= own + TimeSpan.FromSeconds(1), $"{c.Kind} {c.Sequence} took {c.Took.TotalSeconds:F2} s: {c.Status} {c.Body}");
         });
         Assert.True(fromSwitch <= ServedAgainAfterSwitch,
