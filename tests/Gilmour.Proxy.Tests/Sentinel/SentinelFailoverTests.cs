@@ -24,7 +24,8 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
 
     /// <summary>
     /// How long after the Sentinels announced the new primary the proxy may take to serve again: one second is the
-    /// aim; the rest is room for a loaded two-core machine (before this work it took up to 5.4 s).
+    /// aim; the rest is room for a loaded two-core machine (a command parked on the dead primary's connection until its
+    /// 5 s timeout would exceed it by far).
     /// </summary>
     private static readonly TimeSpan ServedAgainAfterSwitch = TimeSpan.FromSeconds(2);
 
