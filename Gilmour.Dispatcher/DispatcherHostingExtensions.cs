@@ -40,6 +40,7 @@ public static class DispatcherHostingExtensions
         builder.Services.AddSingleton<DeliveryTelemetry>();
         builder.Services.AddSingleton<StreamReplies>();
         builder.Services.AddSingleton<StreamDelivery>();
+        builder.Services.AddSingleton<DeliveryClaims>();
         builder.Services.AddSingleton<NodeDelivery>();
         builder.Services.AddSingleton<ExclusionGroups>();
         builder.Services.AddSingleton<NodeSubscriptions>();

@@ -18,20 +18,17 @@ namespace Gilmour.Dispatcher;
 /// connection, so the node's late answer fails to write, and the Responder replies 499. A node that dials out gets
 /// its deliveries down its stream instead (<see cref="StreamDelivery"/>).
 /// </summary>
-public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnectionMultiplexer redis, StreamDelivery stream,
+public sealed partial class NodeDelivery(IHttpClientFactory httpClients, DeliveryClaims claims, StreamDelivery stream,
     DeliveryTelemetry telemetry, ILogger<NodeDelivery> logger)
 {
     internal const string HttpClientName = "node-delivery";
-
-    /// <summary>Every dispatcher replica holds the same ungrouped slots; the claim lives as long as a Gilmour lock.</summary>
-    private static readonly TimeSpan ClaimLifetime = ExclusionLock.Lifetime;
 
     private static readonly JsonElement EmptyText = Text("");
     private static readonly Func<ILogger, string, string, string, IDisposable?> DeliveryScope =
         LoggerMessage.DefineScope<string, string, string>("NodeId:{NodeId} Topic:{Topic} Sender:{Sender}");
 
     private readonly IHttpClientFactory _httpClients = httpClients;
-    private readonly IConnectionMultiplexer _redis = redis;
+    private readonly DeliveryClaims _claims = claims;
     private readonly DeliveryTelemetry _telemetry = telemetry;
     private readonly ILogger<NodeDelivery> _logger = logger;
 
@@ -58,9 +55,9 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
     }
 
     /// <summary>
-    /// A signal to a slot. An ungrouped slot is claimed first, so that only one dispatcher replica delivers it
-    /// (a grouped one is already exactly-once through the Gilmour lock). Anything but a 2xx answer throws, which the
-    /// Responder reports on the error channel.
+    /// A signal to a slot. An ungrouped slot is claimed first (<see cref="DeliveryClaims"/>), so that only one
+    /// dispatcher replica delivers it (a grouped one is already exactly-once through the Gilmour lock). Anything but
+    /// a 2xx answer throws, which the Responder reports on the error channel.
     /// </summary>
     public async Task SignalAsync(ProxiedNode node, Subscription slot, IncomingMessage message, CancellationToken timeout)
     {
@@ -70,7 +67,7 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, IConnec
         if (slot.Group is null && message.Message.Sender.Length > 0)
         {
             var claim = RegistryKeys.DeliveryClaim(message.Message.Sender, node.Id, slot.Path);
-            if (!await _redis.GetDatabase().StringSetAsync(claim, 1, ClaimLifetime, When.NotExists))
+            if (!await _claims.TryClaimAsync(claim, timeout))
             {
                 LogClaimedElsewhere(node.Id, slot.Path);
                 return;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gilmour.Failover;
 using Gilmour.Registry;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -11,6 +12,12 @@ namespace Gilmour.HealthMonitor;
 /// (no Lua: Garnet may run without it); a holder that dies loses it when it expires, half an interval later, and a
 /// standby asking every sixth of an interval takes it over well within one interval (<see cref="HealthMonitorLeaseRenewal"/>).
 /// </summary>
+/// <remarks>
+/// On the primary only. After a failover the new primary may lack the lease (replication is asynchronous) and a
+/// standby may take it there while the holder still counts its last renewal on the old primary: both may then probe
+/// for the rest of one lease lifetime. Probes only read, and status writes are conditioned on the revision probed,
+/// so the overlap costs duplicate probes, never a wrong status.
+/// </remarks>
 public sealed class HealthMonitorLease(IConnectionMultiplexer redis, IOptions<HealthMonitorOptions> options)
 {
     private readonly IConnectionMultiplexer _redis = redis;
@@ -48,12 +55,12 @@ public sealed class HealthMonitorLease(IConnectionMultiplexer redis, IOptions<He
     {
         var sent = Stopwatch.GetTimestamp();
         var db = _redis.GetDatabase();
-        if (await db.StringSetAsync(RegistryKeys.HealthMonitorLease, Holder, _lifetime, When.NotExists)) return Taken(sent);
+        if (await db.StringSetAsync(RegistryKeys.HealthMonitorLease, Holder, _lifetime, When.NotExists, RedisPrimary.Only)) return Taken(sent);
 
         var renewal = db.CreateTransaction();
         renewal.AddCondition(Condition.StringEqual(RegistryKeys.HealthMonitorLease, Holder));
         _ = renewal.KeyExpireAsync(RegistryKeys.HealthMonitorLease, _lifetime);
-        if (await renewal.ExecuteAsync())
+        if (await renewal.ExecuteAsync(RedisPrimary.Only))
         {
             // Held without a break only if the last hold had not run out; otherwise another replica may have probed.
             if (!IsHeld) return Taken(sent);
@@ -74,7 +81,7 @@ public sealed class HealthMonitorLease(IConnectionMultiplexer redis, IOptions<He
         release.AddCondition(Condition.StringEqual(RegistryKeys.HealthMonitorLease, Holder));
         _ = release.KeyDeleteAsync(RegistryKeys.HealthMonitorLease);
 #pragma warning restore SER301
-        await release.ExecuteAsync();
+        await release.ExecuteAsync(RedisPrimary.Only);
     }
 
     private bool Taken(long sent)

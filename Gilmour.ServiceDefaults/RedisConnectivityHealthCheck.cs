@@ -6,8 +6,9 @@ using StackExchange.Redis;
 namespace Gilmour.ServiceDefaults;
 
 /// <summary>
-/// Healthy when Redis answers PING. Uses the service's own multiplexer (the one AddRedisClient registers) when there
-/// is one, so the check sees what the service sees; otherwise keeps one connection of its own.
+/// Healthy when the Redis primary answers PING (a replica alone is not enough: every command of the services goes to
+/// the primary). Uses the service's own multiplexer (the one AddGilmourRedisClient registers) when there is one, so
+/// the check sees what the service sees; otherwise keeps one connection of its own.
 /// </summary>
 public sealed class RedisConnectivityHealthCheck(IServiceProvider services, IConfiguration configuration) : IHealthCheck, IAsyncDisposable
 {
@@ -28,12 +29,12 @@ public sealed class RedisConnectivityHealthCheck(IServiceProvider services, ICon
         {
             // WaitAsync: the health check service cancels a check at its timeout but still waits for it to return.
             var redis = services.GetService<IConnectionMultiplexer>() ?? await _own.Value.WaitAsync(cancellationToken);
-            var latency = await redis.GetDatabase().PingAsync().WaitAsync(cancellationToken);
-            return HealthCheckResult.Healthy($"PING answered in {latency.TotalMilliseconds:0.#} ms");
+            var latency = await redis.GetDatabase().PingAsync(CommandFlags.DemandMaster).WaitAsync(cancellationToken);
+            return HealthCheckResult.Healthy($"the Redis primary answered PING in {latency.TotalMilliseconds:0.#} ms");
         }
         catch (Exception e) when (e is RedisException or TimeoutException or OperationCanceledException)
         {
-            return new HealthCheckResult(context.Registration.FailureStatus, "Redis does not answer PING", e);
+            return new HealthCheckResult(context.Registration.FailureStatus, "no Redis primary answers PING", e);
         }
     }
 

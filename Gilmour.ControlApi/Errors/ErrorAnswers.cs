@@ -27,7 +27,7 @@ public sealed class ErrorAnswers(RequestDelegate next, IOptions<ControlApiOption
             if (mapped is null)
                 log.LogError(failure, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
             else
-                log.LogDebug("{Method} {Path} refused: {Status} {Message}", context.Request.Method, context.Request.Path,
+                log.LogDebug(failure, "{Method} {Path} refused: {Status} {Message}", context.Request.Method, context.Request.Path,
                     mapped.Value.Status, mapped.Value.Message);
             if (context.Response.HasStarted) return;
             var (status, message) = mapped ?? (StatusCodes.Status500InternalServerError, "internal error: " + failure.Message);

@@ -26,7 +26,9 @@ public static class ErrorMapping
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
             (StatusCodes.Status413PayloadTooLarge, TooLarge(maxBodyBytes)),
         BadHttpRequestException bad => (bad.StatusCode, "bad request: " + bad.Message),
-        // Redis restarting or out of reach: the caller may retry; it is not a bug of ours (a 500).
+        // Redis restarting, failing over or out of reach: the caller may retry; it is not a bug of ours (a 500).
+        RedisConnectionException => (StatusCodes.Status503ServiceUnavailable,
+            "the proxy cannot reach a Redis primary right now (Redis restarting or failing over); try again shortly"),
         RedisException redis => (StatusCodes.Status503ServiceUnavailable, "the proxy cannot reach Redis right now: " + FirstClause(redis.Message)),
         _ => null,
     };

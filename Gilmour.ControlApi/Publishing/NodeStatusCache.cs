@@ -33,13 +33,15 @@ public sealed class NodeStatusCache(NodeRegistry registry, RegistryChanges chang
     }
 
     /// <summary>The node as registered, at most <see cref="Freshness"/> old and never older than its last announced write.</summary>
-    public async Task<Node?> GetAsync(string id)
+    /// <param name="id">The node's id.</param>
+    /// <param name="wait">How long a registry read may wait for a Redis primary (a failover under way).</param>
+    public async Task<Node?> GetAsync(string id, TimeSpan wait)
     {
         if (_entries.TryGetValue(id, out var cached) && time.GetElapsedTime(cached.ReadAt) < Freshness) return cached.Node;
 
         var generation = Volatile.Read(ref _generation);
         var readAt = time.GetTimestamp();
-        var node = await registry.GetAsync(id);
+        var node = await registry.GetAsync(id, wait);
         if (node is null || _listening is null) return node;
 
         var entry = new Entry(node, readAt);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Gilmour.Failover;
 using Gilmour.Json;
 using Gilmour.Protocol;
 using StackExchange.Redis;
@@ -22,6 +23,7 @@ public sealed class ErrorReporter
 
     private readonly IDatabase _database;
     private readonly ISubscriber _subscriber;
+    private readonly RedisPrimary _primary;
     private readonly TimeProvider _time;
 
     public ErrorReporter(IConnectionMultiplexer redis, ErrorPolicy policy, TimeProvider? time = null)
@@ -29,14 +31,18 @@ public sealed class ErrorReporter
         ArgumentNullException.ThrowIfNull(redis);
         _database = redis.GetDatabase();
         _subscriber = redis.GetSubscriber();
+        _primary = RedisPrimary.Of(redis);
         Policy = policy;
         _time = time ?? TimeProvider.System;
     }
 
     public ErrorPolicy Policy { get; }
 
-    /// <summary>Reports one failure; one Redis round trip (none for <see cref="ErrorPolicy.Ignore"/>).</summary>
-    /// <exception cref="RedisException">Redis could not be reached.</exception>
+    /// <summary>
+    /// Reports one failure; one Redis round trip (none for <see cref="ErrorPolicy.Ignore"/>), on the primary, waiting
+    /// for one at most <see cref="RedisPrimary.DefaultWait"/>.
+    /// </summary>
+    /// <exception cref="RedisException">no primary within the wait, or the connection failed after the report was sent.</exception>
     public Task ReportAsync(ErrorReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -62,7 +68,8 @@ public sealed class ErrorReporter
         var data = JsonSerializer.SerializeToElement(ruby, GilmourJson.Default.RubyErrorReport);
         // Ruby wraps the report in an ordinary message: code 0 and a sender of its own (32 hex characters).
         var payload = MessageCodec.Encode(new Message(data, 0, Guid.NewGuid().ToString("N")));
-        return _subscriber.PublishAsync(RedisChannel.Literal(Channels.ErrorChannel), payload);
+        return _primary.RunAsync((Subscriber: _subscriber, Payload: payload),
+            static state => state.Subscriber.PublishAsync(RedisChannel.Literal(Channels.ErrorChannel), state.Payload, RedisPrimary.Only));
     }
 
     private async Task QueueAsync(ErrorReport report)
@@ -77,12 +84,18 @@ public sealed class ErrorReporter
             report.Backtrace,
             report.Code);
         var payload = JsonSerializer.SerializeToUtf8Bytes(go, GoReport);
+        await _primary.RunAsync((Database: _database, Payload: payload), static state => PushAsync(state.Database, state.Payload));
+    }
+
+    private static async Task<bool> PushAsync(IDatabase database, byte[] payload)
+    {
         // LPUSH and LTRIM leave in one write (a batch): one round trip, and the list never stays over its cap.
-        var batch = _database.CreateBatch();
-        var push = batch.ListLeftPushAsync(Channels.ErrorQueue, payload);
-        var trim = batch.ListTrimAsync(Channels.ErrorQueue, 0, Channels.ErrorQueueLength - 1);
+        var batch = database.CreateBatch();
+        var push = batch.ListLeftPushAsync(Channels.ErrorQueue, payload, When.Always, RedisPrimary.Only);
+        var trim = batch.ListTrimAsync(Channels.ErrorQueue, 0, Channels.ErrorQueueLength - 1, RedisPrimary.Only);
         batch.Execute();
         await Task.WhenAll(push, trim);
+        return true;
     }
 
     private static string RequestText(JsonElement data) =>

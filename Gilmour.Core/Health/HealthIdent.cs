@@ -1,3 +1,4 @@
+using Gilmour.Failover;
 using Gilmour.Protocol;
 using StackExchange.Redis;
 
@@ -17,9 +18,9 @@ public static class HealthIdent
 
     /// <summary><c>HSET gilmour.known_host.health &lt;ident&gt; true</c>.</summary>
     public static Task RegisterAsync(IDatabaseAsync redis, string ident) =>
-        redis.HashSetAsync(Channels.KnownHostHealth, ident, RegisteredValue);
+        redis.HashSetAsync(Channels.KnownHostHealth, ident, RegisteredValue, When.Always, RedisPrimary.Only);
 
     /// <summary><c>HDEL gilmour.known_host.health &lt;ident&gt;</c>.</summary>
     public static Task UnregisterAsync(IDatabaseAsync redis, string ident) =>
-        redis.HashDeleteAsync(Channels.KnownHostHealth, ident);
+        redis.HashDeleteAsync(Channels.KnownHostHealth, ident, RedisPrimary.Only);
 }

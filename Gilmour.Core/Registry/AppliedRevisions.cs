@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gilmour.Failover;
 using Gilmour.Json;
 using StackExchange.Redis;
 
@@ -49,7 +50,7 @@ public sealed class AppliedRevisions : IAsyncDisposable
         lock (_gate)
         {
             if (_subscribed is null || _subscribed.IsFaulted || _subscribed.IsCanceled)
-                _subscribed = _redis.GetSubscriber().SubscribeAsync(Applied, _onAcknowledgement);
+                _subscribed = SubscribeAsync();
             return _subscribed.WaitAsync(cancellationToken);
         }
     }
@@ -64,17 +65,31 @@ public sealed class AppliedRevisions : IAsyncDisposable
         }
         // Only this instance's handler: others on the same multiplexer keep listening.
         if (subscribed is { IsCompletedSuccessfully: true })
+        {
+            RedisPrimary.Of(_redis).Unfollow(Applied);
             await _redis.GetSubscriber().UnsubscribeAsync(Applied, _onAcknowledgement).WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task SubscribeAsync()
+    {
+        await _redis.GetSubscriber().SubscribeAsync(Applied, _onAcknowledgement, RedisPrimary.Only);
+        RedisPrimary.Of(_redis).Follow(Applied);
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    /// <summary>A dispatcher's side: announces that the node's subscriptions now match <paramref name="applied"/>.</summary>
+    /// <summary>
+    /// A dispatcher's side: announces that the node's subscriptions now match <paramref name="applied"/>, on the
+    /// primary; an acknowledgement is repeatable, so it is sent again whenever the connection failed under it (waiting
+    /// for a primary at most <see cref="RedisPrimary.DefaultWait"/>).
+    /// </summary>
     public Task PublishAsync(SubscriptionsApplied applied)
     {
         ArgumentNullException.ThrowIfNull(applied);
-        return _redis.GetSubscriber().PublishAsync(Applied,
-            JsonSerializer.SerializeToUtf8Bytes(applied, GilmourJson.Default.SubscriptionsApplied));
+        var payload = JsonSerializer.SerializeToUtf8Bytes(applied, GilmourJson.Default.SubscriptionsApplied);
+        return RedisPrimary.Of(_redis).RunAsync((Subscriber: _redis.GetSubscriber(), Payload: payload),
+            static state => state.Subscriber.PublishAsync(Applied, state.Payload, RedisPrimary.Only), repeatable: true);
     }
 
     /// <summary>The highest revision of the node acknowledged within <see cref="Retention"/>, or null.</summary>

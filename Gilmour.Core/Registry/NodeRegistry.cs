@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gilmour.Failover;
 using Gilmour.Json;
 using Gilmour.Protocol;
 using StackExchange.Redis;
@@ -13,6 +14,9 @@ namespace Gilmour.Registry;
 /// <remarks>
 /// The announcement is a PUBLISH inside the same MULTI/EXEC as the write: a committed write is always announced
 /// (no window where a crash between commit and publish loses it) and never announced before it is readable.
+/// Reads and writes go to the primary only; while none can be reached (a failover, a restart) each waits for one,
+/// at most <see cref="RedisPrimary.DefaultWait"/> (or until the caller's token fires). A write whose connection
+/// failed after it was sent is not sent again (it may have committed): its caller gets the failure.
 /// </remarks>
 /// <param name="time">The clock that stamps <see cref="Node.StatusSince"/>; the system clock when null.</param>
 public sealed class NodeRegistry(IConnectionMultiplexer redis, TimeProvider? time = null)
@@ -27,15 +31,22 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis, TimeProvider? tim
 
     private readonly IConnectionMultiplexer _redis = redis;
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly RedisPrimary _primary = RedisPrimary.Of(redis);
 
     private IDatabase Database => _redis.GetDatabase();
 
-    public async Task<Node?> GetAsync(string id)
+    public Task<Node?> GetAsync(string id) => GetAsync(id, RedisPrimary.DefaultWait);
+
+    /// <summary>Reads one node, waiting at most <paramref name="wait"/> for a primary.</summary>
+    public async Task<Node?> GetAsync(string id, TimeSpan wait)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        var value = await Database.StringGetAsync(RegistryKeys.Node(id));
+        var value = await _primary.RunAsync((Database, Key: (RedisKey)RegistryKeys.Node(id)), ReadAsync, wait);
         return value.IsNull ? null : Decode(id, value);
     }
+
+    private static Task<RedisValue> ReadAsync((IDatabase Database, RedisKey Key) state) =>
+        state.Database.StringGetAsync(state.Key, RedisPrimary.Only);
 
     /// <summary>
     /// Every registered node, oldest registration first; entries that do not hold a readable node are left out.
@@ -44,11 +55,11 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis, TimeProvider? tim
     public async Task<IReadOnlyList<Node>> ListAsync()
     {
         var database = Database;
-        var ids = await database.SetMembersAsync(RegistryKeys.NodeIndex);
+        var ids = await _primary.RunAsync(database, static database => database.SetMembersAsync(RegistryKeys.NodeIndex, RedisPrimary.Only));
         if (ids.Length == 0) return [];
         var keys = new RedisKey[ids.Length];
         for (var i = 0; i < ids.Length; i++) keys[i] = RegistryKeys.Node(ids[i]!);
-        var values = await database.StringGetAsync(keys);
+        var values = await _primary.RunAsync((database, keys), static state => state.database.StringGetAsync(state.keys, RedisPrimary.Only));
 
         var nodes = new List<Node>(values.Length);
         for (var i = 0; i < values.Length; i++)
@@ -88,16 +99,19 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis, TimeProvider? tim
     private async Task<bool> InsertAsync(Node stored)
     {
         NodeRules.Ensure(stored);
-        var key = RegistryKeys.Node(stored.Id);
-
-        var transaction = Database.CreateTransaction();
-        transaction.AddCondition(Condition.KeyNotExists(key));
-        _ = transaction.StringSetAsync(key, Encode(stored));
-        _ = transaction.SetAddAsync(RegistryKeys.NodeIndex, stored.Id);
-        _ = transaction.HashSetAsync(Channels.KnownHostHealth, stored.Ident, IdentAlive);
-        if (stored.TokenHash is { } tokenHash) _ = transaction.HashSetAsync(RegistryKeys.TokenIndex, tokenHash, stored.Id);
-        _ = transaction.PublishAsync(Changes, Announcement(stored.Id, RegistryChange.Added, stored.Revision));
-        return await transaction.ExecuteAsync();
+        return await _primary.RunAsync((Database, Stored: stored), static state =>
+        {
+            var (database, stored) = state;
+            var key = RegistryKeys.Node(stored.Id);
+            var transaction = database.CreateTransaction();
+            transaction.AddCondition(Condition.KeyNotExists(key));
+            _ = transaction.StringSetAsync(key, Encode(stored));
+            _ = transaction.SetAddAsync(RegistryKeys.NodeIndex, stored.Id);
+            _ = transaction.HashSetAsync(Channels.KnownHostHealth, stored.Ident, IdentAlive);
+            if (stored.TokenHash is { } tokenHash) _ = transaction.HashSetAsync(RegistryKeys.TokenIndex, tokenHash, stored.Id);
+            _ = transaction.PublishAsync(Changes, Announcement(stored.Id, RegistryChange.Added, stored.Revision));
+            return transaction.ExecuteAsync(RedisPrimary.Only);
+        });
     }
 
     /// <summary>
@@ -124,10 +138,10 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis, TimeProvider? tim
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentNullException.ThrowIfNull(change);
         var database = Database;
-        var key = RegistryKeys.Node(id);
+        RedisKey key = RegistryKeys.Node(id);
         for (var attempt = 1; ; attempt++)
         {
-            var old = await database.StringGetAsync(key);
+            var old = await _primary.RunAsync((database, key), ReadAsync);
             if (old.IsNull) return null;
             var current = Decode(id, old);
             var proposed = change(current);
@@ -139,18 +153,24 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis, TimeProvider? tim
                 updated = updated with { StatusSince = _time.GetUtcNow() };
             NodeRules.Ensure(updated);
 
-            var transaction = database.CreateTransaction();
-            transaction.AddCondition(Condition.StringEqual(key, old));
-            var required = requires is null ? null : transaction.AddCondition(requires);
-            _ = transaction.StringSetAsync(key, Encode(updated));
-            // Re-asserting the index member and the ident costs nothing in this round trip and repairs them if
-            // someone removed them by hand (health tools would otherwise lose the node).
-            _ = transaction.SetAddAsync(RegistryKeys.NodeIndex, id);
-            _ = transaction.HashSetAsync(Channels.KnownHostHealth, updated.Ident, IdentAlive);
-            if (updated.TokenHash is { } tokenHash) _ = transaction.HashSetAsync(RegistryKeys.TokenIndex, tokenHash, id);
-            _ = transaction.PublishAsync(Changes, Announcement(id, RegistryChange.Changed, updated.Revision));
-            if (await transaction.ExecuteAsync()) return updated;
-            if (required is { WasSatisfied: false }) return current;
+            var (written, unmet) = await _primary.RunAsync((database, key, old, updated, requires), static async state =>
+            {
+                var (database, key, old, updated, requires) = state;
+                var transaction = database.CreateTransaction();
+                transaction.AddCondition(Condition.StringEqual(key, old));
+                var required = requires is null ? null : transaction.AddCondition(requires);
+                _ = transaction.StringSetAsync(key, Encode(updated));
+                // Re-asserting the index member and the ident costs nothing in this round trip and repairs them if
+                // someone removed them by hand (health tools would otherwise lose the node).
+                _ = transaction.SetAddAsync(RegistryKeys.NodeIndex, updated.Id);
+                _ = transaction.HashSetAsync(Channels.KnownHostHealth, updated.Ident, IdentAlive);
+                if (updated.TokenHash is { } tokenHash) _ = transaction.HashSetAsync(RegistryKeys.TokenIndex, tokenHash, updated.Id);
+                _ = transaction.PublishAsync(Changes, Announcement(updated.Id, RegistryChange.Changed, updated.Revision));
+                var done = await transaction.ExecuteAsync(RedisPrimary.Only);
+                return (done, required is { WasSatisfied: false });
+            });
+            if (written) return updated;
+            if (unmet) return current;
             await BackOffAsync(id, attempt);
         }
     }
@@ -169,23 +189,28 @@ public sealed class NodeRegistry(IConnectionMultiplexer redis, TimeProvider? tim
         ArgumentException.ThrowIfNullOrEmpty(id);
         ArgumentNullException.ThrowIfNull(condition);
         var database = Database;
-        var key = RegistryKeys.Node(id);
+        RedisKey key = RegistryKeys.Node(id);
         for (var attempt = 1; ; attempt++)
         {
-            var old = await database.StringGetAsync(key);
+            var old = await _primary.RunAsync((database, key), ReadAsync);
             if (old.IsNull) return null;
             var removed = Decode(id, old);
             if (!condition(removed)) return null;
 
-            // Conditioned on the value read, so the ident deleted is the one of the node deleted.
-            var transaction = database.CreateTransaction();
-            transaction.AddCondition(Condition.StringEqual(key, old));
-            _ = transaction.KeyDeleteAsync(key);
-            _ = transaction.SetRemoveAsync(RegistryKeys.NodeIndex, id);
-            _ = transaction.HashDeleteAsync(Channels.KnownHostHealth, removed.Ident);
-            if (removed.TokenHash is { } tokenHash) _ = transaction.HashDeleteAsync(RegistryKeys.TokenIndex, tokenHash);
-            _ = transaction.PublishAsync(Changes, Announcement(id, RegistryChange.Removed, removed.Revision));
-            if (await transaction.ExecuteAsync()) return removed;
+            var deleted = await _primary.RunAsync((database, key, old, removed), static state =>
+            {
+                var (database, key, old, removed) = state;
+                // Conditioned on the value read, so the ident deleted is the one of the node deleted.
+                var transaction = database.CreateTransaction();
+                transaction.AddCondition(Condition.StringEqual(key, old));
+                _ = transaction.KeyDeleteAsync(key);
+                _ = transaction.SetRemoveAsync(RegistryKeys.NodeIndex, removed.Id);
+                _ = transaction.HashDeleteAsync(Channels.KnownHostHealth, removed.Ident);
+                if (removed.TokenHash is { } tokenHash) _ = transaction.HashDeleteAsync(RegistryKeys.TokenIndex, tokenHash);
+                _ = transaction.PublishAsync(Changes, Announcement(removed.Id, RegistryChange.Removed, removed.Revision));
+                return transaction.ExecuteAsync(RedisPrimary.Only);
+            });
+            if (deleted) return removed;
             await BackOffAsync(id, attempt);
         }
     }

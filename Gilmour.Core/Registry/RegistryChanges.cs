@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gilmour.Failover;
 using Gilmour.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,8 +13,8 @@ namespace Gilmour.Registry;
 /// </summary>
 /// <remarks>
 /// Pub/sub is fire and forget: an announcement sent while this process is disconnected from Redis is lost.
-/// StackExchange.Redis resubscribes after a reconnect, but whoever depends on changes must still reconcile
-/// periodically from <see cref="NodeRegistry.ListAsync"/>.
+/// The subscription follows the primary across a reconnect or a failover (<see cref="RedisPrimary.Follow"/>), but
+/// whoever depends on changes must still reconcile periodically from <see cref="NodeRegistry.ListAsync"/>.
 /// </remarks>
 public sealed class RegistryChanges(IConnectionMultiplexer redis, ILogger<RegistryChanges>? logger = null)
 {
@@ -30,7 +31,9 @@ public sealed class RegistryChanges(IConnectionMultiplexer redis, ILogger<Regist
     public async Task<IAsyncDisposable> SubscribeAsync(Func<RegistryChange, Task> onChange)
     {
         ArgumentNullException.ThrowIfNull(onChange);
-        var queue = await _redis.GetSubscriber().SubscribeAsync(Changes);
+        var queue = await _redis.GetSubscriber().SubscribeAsync(Changes, RedisPrimary.Only);
+        var primary = RedisPrimary.Of(_redis);
+        primary.Follow(Changes);
         queue.OnMessage(async message =>
         {
             if (!TryDecode(message.Message, out var change))
@@ -47,7 +50,7 @@ public sealed class RegistryChanges(IConnectionMultiplexer redis, ILogger<Regist
                 _logger.LogError(e, "Reacting to {Kind} of node {NodeId} revision {Revision} failed", change.Kind, change.Id, change.Revision);
             }
         });
-        return new Listening(queue);
+        return new Listening(queue, primary);
     }
 
     /// <inheritdoc cref="SubscribeAsync(Func{RegistryChange, Task})"/>
@@ -76,8 +79,12 @@ public sealed class RegistryChanges(IConnectionMultiplexer redis, ILogger<Regist
         return change is { Id.Length: > 0, Kind.Length: > 0 };
     }
 
-    private sealed class Listening(ChannelMessageQueue queue) : IAsyncDisposable
+    private sealed class Listening(ChannelMessageQueue queue, RedisPrimary primary) : IAsyncDisposable
     {
-        public async ValueTask DisposeAsync() => await queue.UnsubscribeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            primary.Unfollow(Changes);
+            await queue.UnsubscribeAsync();
+        }
     }
 }

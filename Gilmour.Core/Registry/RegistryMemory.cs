@@ -1,3 +1,4 @@
+using Gilmour.Failover;
 using StackExchange.Redis;
 
 namespace Gilmour.Registry;
@@ -74,7 +75,8 @@ public sealed class RegistryMemory(NodeRegistry registry, IConnectionMultiplexer
             if (await registry.RestoreAsync(node)) Interlocked.Increment(ref _restored);
         if (generation is null)
         {
-            await redis.GetDatabase().StringSetAsync(RegistryKeys.Generation, Guid.NewGuid().ToString("N"), when: When.NotExists);
+            await RedisPrimary.Of(redis).RunAsync(redis.GetDatabase(), static database =>
+                database.StringSetAsync(RegistryKeys.Generation, Guid.NewGuid().ToString("N"), null, When.NotExists, RedisPrimary.Only));
             generation = await CurrentGenerationAsync() ?? throw new RedisException("the registry generation vanished as it was set");
         }
         lock (_gate) _generation = generation;
@@ -82,5 +84,6 @@ public sealed class RegistryMemory(NodeRegistry registry, IConnectionMultiplexer
     }
 
     private async Task<string?> CurrentGenerationAsync() =>
-        await redis.GetDatabase().StringGetAsync(RegistryKeys.Generation);
+        await RedisPrimary.Of(redis).RunAsync(redis.GetDatabase(), static database =>
+            database.StringGetAsync(RegistryKeys.Generation, RedisPrimary.Only));
 }

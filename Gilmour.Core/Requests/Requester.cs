@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Gilmour.Failover;
 using Gilmour.Protocol;
 using StackExchange.Redis;
 
@@ -15,17 +17,20 @@ namespace Gilmour.Requests;
 /// Every sender of this requester is <c>&lt;prefix&gt;.&lt;sequence&gt;</c> for a random per-instance prefix, and
 /// <c>PSUBSCRIBE gilmour.response.&lt;prefix&gt;.*</c> receives every reply. Go and Ruby responders publish a
 /// reply on <c>gilmour.response.&lt;sender&gt;</c> and check PUBLISH's receiver count, which counts pattern
-/// subscribers, so they see a listener. StackExchange.Redis re-issues the PSUBSCRIBE after a reconnect.
-/// Thread-safe; meant to live as long as the process.
+/// subscribers, so they see a listener. Every command goes to the primary (<see cref="RedisPrimary"/>), and the
+/// PSUBSCRIBE follows the primary across a reconnect or a Sentinel failover. A request or signal is sent again only
+/// when it surely did not reach Redis, so it never runs twice. Thread-safe; meant to live as long as the process.
 /// </remarks>
 public sealed class Requester : IAsyncDisposable
 {
+    private static readonly TimeSpan SignalAgainPause = TimeSpan.FromMilliseconds(50);
     private static readonly Reply TimedOut = new(JsonSerializer.SerializeToElement(Codes.TimedOutText, Json.GilmourJson.Default.String), Codes.TimedOut)
     {
         IsLocal = true,
     };
 
     private readonly ISubscriber _subscriber;
+    private readonly RedisPrimary _primary;
     private readonly ListenedPublish _publish;
     private readonly string _prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     private readonly RedisChannel _replies;
@@ -42,6 +47,7 @@ public sealed class Requester : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(redis);
         _subscriber = redis.GetSubscriber();
+        _primary = RedisPrimary.Of(redis);
         _publish = new ListenedPublish(redis);
         _replies = RedisChannel.Pattern(Channels.Response(_prefix + ".*"));
         _onReply = OnReply;
@@ -74,10 +80,12 @@ public sealed class Requester : IAsyncDisposable
     /// <summary>
     /// Publishes <paramref name="data"/> on gilmour.request.<paramref name="topic"/> and waits for the reply:
     /// code 404 at once when nobody listens, 499 "Execution timed out" when <paramref name="timeout"/> passes.
+    /// While no primary can be reached, the request waits for one within <paramref name="timeout"/>.
     /// </summary>
     /// <remarks>A reply without a code (a bare value a Ruby peer may publish) counts as 200.</remarks>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired first.</exception>
-    /// <exception cref="RedisException">Redis could not be reached to publish the request.</exception>
+    /// <exception cref="RedisException">no primary within the timeout, or the connection failed after the request
+    /// was sent (it may have been published, so it is not sent again).</exception>
     public async Task<Reply> RequestAsync(string topic, JsonElement data, TimeSpan timeout,
         CancellationToken cancellationToken = default, string? traceparent = null)
     {
@@ -99,12 +107,13 @@ public sealed class Requester : IAsyncDisposable
             var payload = MessageCodec.Encode(new Message(data, Codes.Ok, sender, traceparent));
             // Published only if a responder subscribes to the channel (what Go and Ruby check with PUBSUB NUMSUB
             // first), in the same round trip; nobody, or nobody left by the time PUBLISH ran, is a 404.
-            var publish = _publish.PublishAsync(Channels.Request(topic), payload);
-            // While Redis is unreachable PUBLISH waits in StackExchange.Redis's backlog: the request's own timeout
-            // and its caller's cancellation still end it on time.
+            var publish = _publish.PublishAsync(Channels.Request(topic), payload, timer.Token, cancellationToken);
+            // While no primary can be reached the publish waits for one: the request's own timeout and its caller's
+            // cancellation still end it on time.
             if (await Task.WhenAny(publish, reply.Task) == publish)
             {
-                if (await publish <= 0) return NoSubscriber(topic);
+                // Nobody found within the timeout while subscribers were settling on a new primary: timed out.
+                if (await publish <= 0) return timer.IsCancellationRequested ? await reply.Task : NoSubscriber(topic);
             }
             else
             {
@@ -124,17 +133,55 @@ public sealed class Requester : IAsyncDisposable
     }
 
     /// <summary>Publishes on gilmour.slot.<paramref name="topic"/>; returns the sender used.</summary>
-    /// <remarks>A signal nobody listens to is not an error (Go and Ruby do not check either).</remarks>
+    /// <remarks>
+    /// A signal nobody listens to is not an error (Go and Ruby do not check either). While no primary can be reached
+    /// it waits for one, at most <see cref="RedisPrimary.DefaultWait"/>; right after the primary changed, a signal
+    /// that reached nobody is published again within that wait (slots may still be re-subscribing), which cannot
+    /// deliver it twice.
+    /// </remarks>
+    /// <param name="topic">The slot topic.</param>
+    /// <param name="data">The message.</param>
+    /// <param name="cancellationToken">Ends a wait for a primary (the caller is gone).</param>
+    /// <param name="traceparent">W3C trace context to carry.</param>
+    /// <param name="wait">How long to wait for a primary; <see cref="RedisPrimary.DefaultWait"/> when null.</param>
+    /// <exception cref="RedisException">no primary within the wait, or the connection failed after the signal was
+    /// sent (it may have been published, so it is not sent again).</exception>
     public async Task<string> SignalAsync(string topic, JsonElement data,
-        CancellationToken cancellationToken = default, string? traceparent = null)
+        CancellationToken cancellationToken = default, string? traceparent = null, TimeSpan? wait = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
         ObjectDisposedException.ThrowIf(_disposed, this);
         cancellationToken.ThrowIfCancellationRequested();
         var sender = NewSender();
         var payload = MessageCodec.Encode(new Message(data, Codes.Ok, sender, traceparent));
-        await _subscriber.PublishAsync(RedisChannel.Literal(Channels.Slot(topic)), payload);
+        var channel = RedisChannel.Literal(Channels.Slot(topic));
+        var state = (Subscriber: _subscriber, Channel: channel, Payload: payload, Abandon: cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        var limit = wait ?? RedisPrimary.DefaultWait;
+        if (await _primary.RunAsync(state, PublishSignalAsync, limit) > 0 || !_primary.Settling) return sender;
+
+        var left = limit - Stopwatch.GetElapsedTime(started);
+        if (left <= TimeSpan.Zero) return sender;
+        using var stop = new CancellationTokenSource(left);
+        while (!stop.IsCancellationRequested && _primary.Settling)
+        {
+            try
+            {
+                await Task.Delay(SignalAgainPause, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            if (await _primary.RunAsync(state, PublishSignalAsync, stop.Token) > 0) break;
+        }
         return sender;
+    }
+
+    private static Task<long> PublishSignalAsync((ISubscriber Subscriber, RedisChannel Channel, byte[] Payload, CancellationToken Abandon) state)
+    {
+        state.Abandon.ThrowIfCancellationRequested();
+        return state.Subscriber.PublishAsync(state.Channel, state.Payload, RedisPrimary.Only);
     }
 
     public async ValueTask DisposeAsync()
@@ -148,6 +195,7 @@ public sealed class Requester : IAsyncDisposable
         {
             try
             {
+                _primary.Unfollow(_replies);
                 await _subscriber.UnsubscribeAsync(_replies, _onReply);
             }
             catch (RedisException)
@@ -161,7 +209,8 @@ public sealed class Requester : IAsyncDisposable
     {
         try
         {
-            await _subscriber.SubscribeAsync(_replies, _onReply);
+            await _subscriber.SubscribeAsync(_replies, _onReply, RedisPrimary.Only);
+            _primary.Follow(_replies);
         }
         catch
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Gilmour.Errors;
+using Gilmour.Failover;
 using Gilmour.Health;
 using Gilmour.Json;
 using Gilmour.Protocol;
@@ -44,6 +45,7 @@ public sealed class Responder : IAsyncDisposable
         Ident = _options.Ident ?? HealthIdent.New();
         Database = redis.GetDatabase();
         Subscriber = redis.GetSubscriber();
+        Primary = RedisPrimary.Of(redis);
         Logger = logger ?? NullLogger.Instance;
         _errors = new ErrorReporter(redis, _options.ErrorPolicy);
     }
@@ -72,6 +74,8 @@ public sealed class Responder : IAsyncDisposable
     internal IDatabase Database { get; }
 
     internal ISubscriber Subscriber { get; }
+
+    internal RedisPrimary Primary { get; }
 
     internal ILogger Logger { get; }
 
@@ -178,7 +182,7 @@ public sealed class Responder : IAsyncDisposable
         if (_options.AnswerHealth && !_replies.ContainsKey((Channels.Health(Ident), Channels.HealthGroup)))
             await ReplyAsync(Channels.Health(Ident), Channels.HealthGroup, AnswerHealthAsync, HealthAnswerTimeout);
         // Registered once it answers, so a monitor never pings an ident that cannot reply yet.
-        if (_options.RegisterIdent) await HealthIdent.RegisterAsync(Database, Ident);
+        if (_options.RegisterIdent) await Primary.RunAsync(this, static self => HealthIdent.RegisterAsync(self.Database, self.Ident));
     }
 
     private async Task StopCoreAsync()
@@ -199,7 +203,7 @@ public sealed class Responder : IAsyncDisposable
             // Unregistered first: monitors stop pinging before the health subscription goes.
             try
             {
-                await HealthIdent.UnregisterAsync(Database, Ident);
+                await Primary.RunAsync(this, static self => HealthIdent.UnregisterAsync(self.Database, self.Ident));
             }
             catch (Exception failure) when (failure is RedisException or TimeoutException)
             {

@@ -1,3 +1,4 @@
+using Gilmour.Failover;
 using Gilmour.Protocol;
 using StackExchange.Redis;
 
@@ -41,7 +42,9 @@ internal abstract class ResponderSubscription : IAsyncDisposable
     {
         try
         {
-            await Responder.Subscriber.SubscribeAsync(_redisChannel, _onMessage);
+            // On the primary, where requesters count subscribers; it follows the primary through a failover.
+            await Responder.Subscriber.SubscribeAsync(_redisChannel, _onMessage, RedisPrimary.Only);
+            Responder.Primary.Follow(_redisChannel);
         }
         catch
         {
@@ -131,6 +134,7 @@ internal abstract class ResponderSubscription : IAsyncDisposable
         Responder.Forget(this);
         try
         {
+            Responder.Primary.Unfollow(_redisChannel);
             await Responder.Subscriber.UnsubscribeAsync(_redisChannel, _onMessage);
         }
         catch (RedisException failure)

@@ -12,24 +12,34 @@ public sealed class ProxyHarness : IAsyncDisposable
     public const string HealthMonitor = "Gilmour.HealthMonitor";
 
     public RedisServer Redis { get; }
+
+    /// <summary>What the services get as <c>ConnectionStrings__redis</c>: <see cref="Redis"/>'s address, unless
+    /// another was given (Sentinels, for one).</summary>
+    public string RedisConnectionString { get; }
+
     public IReadOnlyDictionary<string, string> Settings { get; }
     public List<ServiceProcess> Services { get; } = [];
 
     /// <summary>Client for the (first) ControlApi.</summary>
     public HttpClient Control { get; private set; } = null!;
 
-    private ProxyHarness(RedisServer redis, IReadOnlyDictionary<string, string> settings)
+    private ProxyHarness(RedisServer redis, string connectionString, IReadOnlyDictionary<string, string> settings)
     {
         Redis = redis;
+        RedisConnectionString = connectionString;
         Settings = settings;
     }
 
     /// <summary>Starts Redis and one of each service, in the order the app host does.</summary>
-    public static async Task<ProxyHarness> StartAsync(IReadOnlyDictionary<string, string>? settings = null, RedisServer? redis = null)
+    /// <param name="settings">Environment for every service.</param>
+    /// <param name="redis">The Redis to start (and stop on dispose); a fresh one when null.</param>
+    /// <param name="connectionString">What the services connect to instead of <paramref name="redis"/>'s address.</param>
+    public static async Task<ProxyHarness> StartAsync(IReadOnlyDictionary<string, string>? settings = null, RedisServer? redis = null,
+        string? connectionString = null)
     {
         redis ??= new RedisServer();
         await redis.StartAsync();
-        var harness = new ProxyHarness(redis, settings ?? new Dictionary<string, string>());
+        var harness = new ProxyHarness(redis, connectionString ?? redis.ConnectionString, settings ?? new Dictionary<string, string>());
         try
         {
             await Task.WhenAll(harness.StartServiceAsync(Dispatcher), harness.StartServiceAsync(HealthMonitor), harness.StartServiceAsync(ControlApi));
@@ -42,10 +52,14 @@ public sealed class ProxyHarness : IAsyncDisposable
         return harness;
     }
 
+    /// <summary>Starts the three services on a Sentinel deployment (which the caller disposes after the harness).</summary>
+    public static Task<ProxyHarness> StartAsync(SentinelCluster cluster, IReadOnlyDictionary<string, string>? settings = null) =>
+        StartAsync(settings, cluster.Primary, cluster.ConnectionString);
+
     /// <summary>Starts one more process of <paramref name="name"/> (a replica, or a restart after a kill).</summary>
     public async Task<ServiceProcess> StartServiceAsync(string name, int port = 0)
     {
-        var service = await ServiceProcess.StartAsync(name, Redis.ConnectionString, Settings, port);
+        var service = await ServiceProcess.StartAsync(name, RedisConnectionString, Settings, port);
         lock (Services) Services.Add(service);
         if (name == ControlApi && Control is null)
             Control = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(100) };

@@ -24,7 +24,7 @@ public sealed class Bus : IAsyncDisposable
     }
 
     /// <summary>A multiplexer that reconnects quickly after Redis comes back (tests restart it).</summary>
-    /// <param name="configure">changes a test makes to those options (a longer command timeout, say)</param>
+    /// <param name="configure">changes a test makes to those options (a longer command timeout, or the services' <c>BacklogPolicy.FailFast</c>, say)</param>
     public async Task<ConnectionMultiplexer> ConnectAsync(Action<ConfigurationOptions>? configure = null)
     {
         var options = new ConfigurationOptions

@@ -16,6 +16,9 @@ namespace Gilmour.Proxy.Tests.ControlApi;
 /// </summary>
 public sealed partial class NodeStatusCacheTests : IAsyncLifetime
 {
+    // How long a read may wait for a Redis primary: this test's Redis is a lone primary, so it never waits.
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
+
     private readonly RedisServer _server = new();
     private readonly ManualClock _clock = new();
     private ConnectionMultiplexer _redis = null!;
@@ -44,11 +47,11 @@ public sealed partial class NodeStatusCacheTests : IAsyncLifetime
         var id = await RegisterAsync();
         var before = await ReadsAsync();
 
-        for (var i = 0; i < 100; i++) Assert.Equal(NodeStatus.Ok, (await _cache.GetAsync(id))!.Status);
+        for (var i = 0; i < 100; i++) Assert.Equal(NodeStatus.Ok, (await _cache.GetAsync(id, Wait))!.Status);
         Assert.Equal(before + 1, await ReadsAsync());
 
         _clock.Advance(NodeStatusCache.Freshness);
-        for (var i = 0; i < 100; i++) Assert.Equal(NodeStatus.Ok, (await _cache.GetAsync(id))!.Status);
+        for (var i = 0; i < 100; i++) Assert.Equal(NodeStatus.Ok, (await _cache.GetAsync(id, Wait))!.Status);
         Assert.Equal(before + 2, await ReadsAsync());
     }
 
@@ -56,13 +59,13 @@ public sealed partial class NodeStatusCacheTests : IAsyncLifetime
     public async Task An_announced_write_is_seen_without_the_freshness_period_passing()
     {
         var id = await RegisterAsync();
-        Assert.Equal(NodeStatus.Ok, (await _cache.GetAsync(id))!.Status);
+        Assert.Equal(NodeStatus.Ok, (await _cache.GetAsync(id, Wait))!.Status);
 
         // Announced like every registry write; the HealthMonitor writes a failed probe this way. The clock stands
         // still, so only the announcement can make the cache read the registry again.
         await _registry.UpdateAsync(id, node => node with { Status = NodeStatus.Unavailable });
 
-        await Eventually.HoldsAsync(async () => (await _cache.GetAsync(id))?.Status == NodeStatus.Unavailable, TimeSpan.FromSeconds(30),
+        await Eventually.HoldsAsync(async () => (await _cache.GetAsync(id, Wait))?.Status == NodeStatus.Unavailable, TimeSpan.FromSeconds(30),
             () => "the cached status outlived the announcement");
     }
 
@@ -70,7 +73,7 @@ public sealed partial class NodeStatusCacheTests : IAsyncLifetime
     public async Task A_write_nobody_announced_is_seen_once_the_freshness_period_passes_and_not_before()
     {
         var id = await RegisterAsync();
-        Assert.Equal(NodeStatus.Ok, (await _cache.GetAsync(id))!.Status);
+        Assert.Equal(NodeStatus.Ok, (await _cache.GetAsync(id, Wait))!.Status);
         var db = _redis.GetDatabase();
         var stored = (string)(await db.StringGetAsync(RegistryKeys.Node(id)))!;
 
@@ -78,9 +81,9 @@ public sealed partial class NodeStatusCacheTests : IAsyncLifetime
         await db.StringSetAsync(RegistryKeys.Node(id), stored.Replace("\"status\":\"ok\"", "\"status\":\"dirty\"", StringComparison.Ordinal));
 
         _clock.Advance(NodeStatusCache.Freshness - TimeSpan.FromTicks(1));
-        Assert.Equal(NodeStatus.Ok, (await _cache.GetAsync(id))!.Status);
+        Assert.Equal(NodeStatus.Ok, (await _cache.GetAsync(id, Wait))!.Status);
         _clock.Advance(TimeSpan.FromTicks(1));
-        Assert.Equal(NodeStatus.Dirty, (await _cache.GetAsync(id))!.Status);
+        Assert.Equal(NodeStatus.Dirty, (await _cache.GetAsync(id, Wait))!.Status);
     }
 
     /// <summary>

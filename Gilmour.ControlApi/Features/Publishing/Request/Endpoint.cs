@@ -18,6 +18,9 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
     IOptions<ControlApiOptions> options)
     : Endpoint<PublishRequestRequest, PublishRequestResponse>
 {
+    /// <summary>A request whose time went on reading the node still gets this long to be answered.</summary>
+    private static readonly TimeSpan MinimumLeft = TimeSpan.FromMilliseconds(1);
+
     private static readonly Func<ILogger, string, string, IDisposable?> PublishScope =
         LoggerMessage.DefineScope<string, string>("NodeId:{NodeId} Topic:{Topic}");
 
@@ -60,14 +63,17 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
     {
         // Parsed before anything else: a bad composition is the client's mistake whatever the node's state.
         var composition = request.Composition is { } spec ? CompositionParser.Parse(spec) : null;
-        await publisher.EnsureMayPublishAsync(request.Id);
-
         var cap = options.Value.MaxRequestTimeoutSeconds;
         // A timeout over the cap is cut to it, and the answer says so: 5000 from a caller thinking in milliseconds
         // must not pass for 5000 seconds.
         double? capped = request.Timeout > cap ? cap : null;
         var timeout = request.Timeout is { } seconds ? TimeSpan.FromSeconds(Math.Min(seconds, cap)) : options.Value.DefaultRequestTimeout;
         if (capped is { } used) HttpContext.Response.Headers[TimeoutCapped.Header] = TimeoutCapped.Format(used);
+        // The timeout counts from here: waiting for a Redis primary to read the node (a failover) spends it too.
+        var received = Stopwatch.GetTimestamp();
+        await publisher.EnsureMayPublishAsync(request.Id, timeout);
+        var left = timeout - Stopwatch.GetElapsedTime(received);
+        if (left < MinimumLeft) left = MinimumLeft;
         var input = Payloads.OrNull(request.Message);
         var topic = request.Topic ?? PublishTelemetry.CompositionDestination;
 
@@ -75,8 +81,8 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
         using var activity = PublishTelemetry.Start(PublishTelemetry.RequestOperation, topic, request.Id);
         var started = Stopwatch.GetTimestamp();
         IReadOnlyList<Reply> replies = composition is null
-            ? [await requester.RequestAsync(request.Topic!, input, timeout, ct, Activity.Current?.Id)]
-            : await new CompositionRunner(RequestStageAsync).RunAsync(composition, input, timeout, ct);
+            ? [await requester.RequestAsync(request.Topic!, input, left, ct, Activity.Current?.Id)]
+            : await new CompositionRunner(RequestStageAsync).RunAsync(composition, input, left, ct);
 
         var messages = replies.Select(r => new ReplyView(Payloads.OrNull(r.Data), r.Code)).ToList();
         var code = messages.Count == 0 ? StatusCodes.Status200OK : messages.Max(m => m.Code);

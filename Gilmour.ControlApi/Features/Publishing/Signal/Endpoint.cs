@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FastEndpoints;
 using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Publishing;
+using Gilmour.Failover;
 using Gilmour.Requests;
 
 namespace Gilmour.ControlApi.Features.Publishing.Signal;
@@ -36,11 +37,15 @@ public sealed class PublishSignalEndpoint(Publisher publisher, Requester request
 
     public override async Task HandleAsync(PublishSignalRequest request, CancellationToken ct)
     {
-        await publisher.EnsureMayPublishAsync(request.Id);
+        // One wait for a Redis primary (a failover) covers both reading the node and publishing.
+        var received = Stopwatch.GetTimestamp();
+        await publisher.EnsureMayPublishAsync(request.Id, RedisPrimary.DefaultWait);
+        var left = RedisPrimary.DefaultWait - Stopwatch.GetElapsedTime(received);
         var message = Payloads.OrNull(request.Message);
         using var scope = PublishScope(Logger, request.Id, request.Topic!);
         using var activity = PublishTelemetry.Start(PublishTelemetry.SignalOperation, request.Topic!, request.Id);
-        var sender = await requester.SignalAsync(request.Topic!, message, ct, Activity.Current?.Id);
+        var sender = await requester.SignalAsync(request.Topic!, message, ct, Activity.Current?.Id,
+            left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1));
         telemetry.RecordSignal(activity, request.Topic!, sender);
         await Send.OkAsync(new PublishSignalResponse("ok", sender), ct);
     }

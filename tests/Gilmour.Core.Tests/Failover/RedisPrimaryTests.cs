@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using Gilmour.Core.Tests.Support;
+using Gilmour.Failover;
+using Gilmour.Protocol;
+using Gilmour.Requests;
+using Gilmour.Responding;
+using Gilmour.Testing;
+using StackExchange.Redis;
+
+namespace Gilmour.Core.Tests.Failover;
+
+/// <summary>
+/// Commands while no primary can be reached, on a multiplexer set up as the services set theirs (fail fast, no
+/// backlog): they wait for a primary within their own time, and right after a reconnect a request does not take
+/// responders that are still re-subscribing for absent.
+/// </summary>
+public sealed class RedisPrimaryTests
+{
+    private static void FailFast(ConfigurationOptions options) => options.BacklogPolicy = BacklogPolicy.FailFast;
+
+    [Fact]
+    public async Task A_command_that_found_no_primary_runs_once_Redis_is_back()
+    {
+        await using var bus = await Bus.StartAsync(FreePort.Next());
+        var redis = await bus.ConnectAsync(FailFast);
+        await bus.Server.StopAsync();
+        await Eventually.HoldsAsync(() => !redis.IsConnected, TimeSpan.FromSeconds(10));
+
+        var write = RedisPrimary.Of(redis).RunAsync(redis.GetDatabase(),
+            static database => database.StringSetAsync("k", "v", null, When.Always, RedisPrimary.Only), TimeSpan.FromSeconds(30));
+        await Task.Delay(200);
+        Assert.False(write.IsCompleted);
+        await bus.Server.StartAsync();
+
+        Assert.True(await write);
+        Assert.Equal("v", (string?)await redis.GetDatabase().StringGetAsync("k"));
+    }
+
+    [Fact]
+    public async Task A_command_with_no_primary_within_its_time_fails_with_the_Redis_failure()
+    {
+        await using var bus = await Bus.StartAsync(FreePort.Next());
+        var redis = await bus.ConnectAsync(FailFast);
+        await bus.Server.StopAsync();
+        await Eventually.HoldsAsync(() => !redis.IsConnected, TimeSpan.FromSeconds(10));
+
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAsync<RedisConnectionException>(() => RedisPrimary.Of(redis).RunAsync(redis.GetDatabase(),
+            static database => database.StringSetAsync("k", "v", null, When.Always, RedisPrimary.Only), TimeSpan.FromMilliseconds(300)));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Request_right_after_a_reconnect_waits_for_its_responder_to_subscribe_again_instead_of_answering_404()
+    {
+        await using var bus = await Bus.StartAsync(FreePort.Next());
+        var requesterConnection = await bus.ConnectAsync(FailFast);
+        await using var requester = new Requester(requesterConnection);
+        await requester.StartAsync();
+
+        // Redis restarts empty: nobody subscribes there until the responder comes back, a little later.
+        await bus.Server.StopAsync();
+        await bus.Server.StartAsync();
+        await Eventually.HoldsAsync(() => requesterConnection.IsConnected, TimeSpan.FromSeconds(10));
+        Assert.True(RedisPrimary.Of(requesterConnection).Settling);
+        var request = requester.RequestAsync("late.echo", JsonText.Element("1"), TimeSpan.FromSeconds(20));
+        await Task.Delay(500);
+        await using var responder = new Responder(await bus.ConnectAsync(FailFast));
+        await responder.ReplyAsync("late.echo", "g", (message, _) => Task.FromResult(new Reply(message.Message.Data, Codes.Ok)), TimeSpan.FromSeconds(20));
+
+        var reply = await request;
+
+        Assert.Equal(Codes.Ok, reply.Code);
+    }
+}
