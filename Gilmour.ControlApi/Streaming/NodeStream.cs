@@ -126,6 +126,7 @@ public sealed partial class NodeStream
         {
             await _stop.CancelAsync();
             await ticking;
+            _stop.Dispose();
         }
     }
 

@@ -30,10 +30,11 @@ public sealed class StreamLeasesTests : IAsyncLifetime
     public async Task The_stream_that_takes_last_holds_the_lease_and_its_takeover_is_announced_last()
     {
         var announced = new ConcurrentQueue<string>();
-        await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RegistryKeys.StreamChannel(Node)), (_, m) =>
+        // A queue, as the ControlApi reads the channel: messages in the order Redis published them.
+        var queue = await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RegistryKeys.StreamChannel(Node)));
+        queue.OnMessage(message =>
         {
-            Assert.True(StreamFrame.TryDecode((byte[])m!, out var frame));
-            announced.Enqueue(frame.Id);
+            if (StreamFrame.TryDecode((byte[])message.Message!, out var frame)) announced.Enqueue(frame.Id);
         });
 
         await _leases.TakeAsync(Node, "first", TimeSpan.FromMinutes(1));

@@ -11,6 +11,7 @@ namespace Gilmour.Proxy.Tests.Streaming;
 /// Replies and streams that must be refused: each gets a clear <c>{"status"}</c> answer with the right 4xx, never a
 /// 500; nothing dies, nothing that was pending is answered by them, and the node's stream stays usable.
 /// </summary>
+[Collection(StreamingCollection.Name)]
 public sealed class StreamBadInputTests(StreamBadInputFixture proxy, ITestOutputHelper output) : IClassFixture<StreamBadInputFixture>
 {
     private const int FuzzCalls = 10_000;

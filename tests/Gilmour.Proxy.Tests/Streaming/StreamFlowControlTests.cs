@@ -9,6 +9,7 @@ namespace Gilmour.Proxy.Tests.Streaming;
 /// it goes unavailable, and every request sent to it ends at once with 502 (or 404 once it is off the bus) instead
 /// of waiting for its timeout. It can then connect again and is served.
 /// </summary>
+[Collection(StreamingCollection.Name)]
 public sealed class StreamFlowControlTests
 {
     private const int Requests = 40;

@@ -11,6 +11,7 @@ namespace Gilmour.Proxy.Tests.Streaming;
 
 /// <summary>A node that dials out, through the real services: deliveries down its stream, replies up, and on the bus it
 /// looks like any Gilmour process.</summary>
+[Collection(StreamingCollection.Name)]
 public sealed class StreamNodeTests(StreamProxy proxy) : IClassFixture<StreamProxy>
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);

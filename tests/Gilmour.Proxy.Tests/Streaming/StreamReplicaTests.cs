@@ -14,6 +14,7 @@ namespace Gilmour.Proxy.Tests.Streaming;
 /// other, and every request and signal reaches each subscription exactly once. A ControlApi that dies takes its
 /// streams with it; the nodes go unavailable once their leases lapse and are served again through the other.
 /// </summary>
+[Collection(StreamingCollection.Name)]
 public sealed class StreamReplicaTests(ITestOutputHelper output)
 {
     private const int Messages = 2000;

@@ -8,6 +8,7 @@ namespace Gilmour.Proxy.Tests.Streaming;
 /// A node with no listening port at all, behind the one public URL of a deployment (nginx in front of two
 /// ControlApis): it registers, holds its stream and posts its replies through the ingress, and is served.
 /// </summary>
+[Collection(StreamingCollection.Name)]
 public sealed class StreamThroughNginxTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
