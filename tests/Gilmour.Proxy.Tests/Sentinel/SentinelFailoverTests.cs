@@ -15,6 +15,7 @@ namespace Gilmour.Proxy.Tests.Sentinel;
 /// past its own time plus a second, every signal answered 200 reaches its slot, once, and every subscription (the
 /// dispatcher's, the ControlApi's reply pattern) is on the new primary.
 /// </summary>
+[Collection(Failovers.Name)]
 public sealed class SentinelFailoverTests(ITestOutputHelper output)
 {
     private const int Clients = 8;
