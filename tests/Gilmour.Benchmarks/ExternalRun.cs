@@ -38,6 +38,9 @@ public static class ExternalRun
             Console.WriteLine(FormattableString.Invariant(
                 $"  c={concurrency,-4} {Benchmarks.Report.Size(size),-7} {"external",-13} {result.RequestsPerSecond,8:F0} req/s  p50 {result.P50,7:F2} ms  p99 {result.P99,7:F2} ms  errors {result.Errors}"));
         }
+        // Deregistered before the node stops: a node that vanished would fail a health probe later, and the registry
+        // change that follows would wake the idle services in the middle of the idle RSS figure.
+        using (await chain.Http.DeleteAsync($"/nodes/{nodeId}")) { }
         return cells;
     }
 
