@@ -42,9 +42,6 @@ public sealed partial class OpenStreams : IAsyncDisposable
         _onStopping = _stopping.Register(static state => ((OpenStreams)state!).CloseAll(StreamCloseReason.ShuttingDown), this);
     }
 
-    /// <summary>Streams open on this replica now.</summary>
-    public int Count => _open.Count;
-
     /// <summary>Opens a stream for <paramref name="node"/> (see <see cref="NodeStream.OpenAsync"/>); pair with <see cref="CloseAsync"/>.</summary>
     /// <exception cref="ShuttingDown">this replica is stopping.</exception>
     public async Task<NodeStream> OpenAsync(Node node, CancellationToken aborted)
