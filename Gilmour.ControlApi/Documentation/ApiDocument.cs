@@ -50,6 +50,14 @@ public static class ApiDocument
         params Refusal[] refusals)
     {
         summary.Response(status, meaning, "application/json", example);
+        summary.Refusals(refusals);
+    }
+
+    /// <summary>
+    /// Declares an endpoint's refusals only, for a success that is not JSON (a stream): as <see cref="Answers"/> does.
+    /// </summary>
+    public static void Refusals(this EndpointSummary summary, params Refusal[] refusals)
+    {
         foreach (var refusal in refusals) summary.Response(refusal.Status, refusal.Meaning, "application/json", new ErrorAnswer(refusal.Example));
         if (refusals.All(r => r.Status != StatusCodes.Status401Unauthorized))
             summary.Response(StatusCodes.Status401Unauthorized,

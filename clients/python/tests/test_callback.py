@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import unittest
+from typing import Optional
 
 from gilmour_proxy import Delivery, Node, ProxyClient, ProxyError, Reply
 from gilmour_proxy.callback import CallbackServer
@@ -153,7 +154,13 @@ class CallbackNodeTests(unittest.TestCase):
         node._server.start()
 
         eventually(lambda: status_of(node.proxy, node_id) == "ok", lambda: f"{node_id} was not activated")
-        self.assertEqual("active again", node.request(topic, None, timeout=10).data)
+
+        # The registry says ok as soon as the activation is committed; the dispatcher subscribes a moment later.
+        def answered() -> Optional[str]:
+            data = node.request(topic, None, timeout=10).data
+            return data if data == "active again" else None
+
+        self.assertEqual("active again", eventually(answered, lambda: f"{node_id} is ok but its service never answered"))
         self.assertEqual(node_id, node.node_id)
 
     def test_a_refused_registration_raises_instead_of_retrying(self) -> None:

@@ -1,3 +1,4 @@
+using Gilmour.ControlApi.Documentation;
 using FastEndpoints;
 using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Lifecycle;
@@ -20,6 +21,19 @@ public sealed class OpenStreamEndpoint(RegisteredNodes nodes, OpenStreams stream
         Get("/nodes/{id}/stream");
         RequestBinder(new RequestBinder<NodeIdRequest>(BindingSource.RouteValues));
         Description(builder => builder.Produces(StatusCodes.Status200OK, contentType: "text/event-stream"));
+        Summary(s =>
+        {
+            s.Summary = "Open a node's stream (Server-Sent Events)";
+            s.Description = "For a node registered with transport stream: events ready (subscriptions live), request (answer it " +
+                "with POST /nodes/{id}/replies/{delivery}), signal, close (with a reason) and keepalive comments. A newer stream " +
+                "of the same node replaces this one; losing it makes the node unavailable.";
+            s.Refusals(
+                Refusal.UnknownNode,
+                new Refusal(StatusCodes.Status409Conflict, "the node does not dial out (transport callback or none)",
+                    "node 0f8fad5b-d9cb-469f-a165-70867728950e has transport callback: only a stream node opens a stream"),
+                new Refusal(StatusCodes.Status503ServiceUnavailable, "this replica is shutting down, or Redis is out of reach; retry",
+                    "this control API is shutting down: open the stream again"));
+        });
     }
 
     public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Gilmour.ControlApi.Documentation;
 using FastEndpoints;
 using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Nodes;
@@ -18,6 +19,19 @@ public sealed class StreamReplyEndpoint(StreamDeliveries deliveries) : Endpoint<
     {
         Post("/nodes/{id}/replies/{delivery}");
         RequestBinder(new RequestBinder<StreamReplyRequest>(BindingSource.JsonBody | BindingSource.RouteValues));
+        Summary(s =>
+        {
+            s.Summary = "Reply to a request a node's stream carried";
+            s.Description = "Body {\"code\": int (200-599, default 200), \"data\": any JSON}; the requester gets it as the Gilmour reply.";
+            s.Answers(StatusCodes.Status200OK, "handed to the waiting dispatcher", StatusAnswer.Ok,
+                Refusal.BadInput("code must be between 200 and 599"),
+                new Refusal(StatusCodes.Status404NotFound, "this node never got this delivery, or already answered it",
+                    "node 0f8fad5b-d9cb-469f-a165-70867728950e awaits no reply to delivery 3f2a9c"),
+                new Refusal(StatusCodes.Status410Gone, "the request ended first: it timed out (the requester got 499) or the stream closed",
+                    "delivery 3f2a9c ended before this reply: the requester was answered 499"),
+                Refusal.TooLarge,
+                Refusal.NotJson);
+        });
     }
 
     public override async Task HandleAsync(StreamReplyRequest request, CancellationToken ct)
