@@ -75,7 +75,9 @@ public static partial class JsonFailureText
     {
         var type = typeof(JsonFailureText).Assembly.GetType(typeName);
         if (type is null) return [];
-        return [.. ControlApiJson.Options.GetTypeInfo(type).Properties.Select(p => p.Name).Where(n => n != "id")];
+        // Options without a resolver for this type: the message then names the field without a suggestion.
+        if (!ControlApiJson.Options.TryGetTypeInfo(type, out var info)) return [];
+        return [.. info.Properties.Select(p => p.Name).Where(n => n != "id" && n != "delivery")];
     }
 
     /// <summary>"$.slots[0].timeout" as the API names it: "slots[0].timeout"; null for the body itself.</summary>
