@@ -5,7 +5,8 @@ Services (exclusion group "sample"):
   sample.fib   message {"n": N} or N (0 <= N <= 1000); answers {"n": N, "fib": F(N)}, or code 400 for bad input.
 Slot:
   sample.events.*  logs each signal and keeps the last ones; GET /received lists them.
-GET /node answers the node id the proxy gave this process.
+GET /node answers the node id the proxy gave this process; GET /peer requests sample.shout of the TypeScript
+sample node now and answers {"topic", "code", "data"}.
 At start it requests its own sample.fib, signals sample.events.started, and requests sample.shout of the
 TypeScript sample node (Gilmour.SampleNode.TypeScript), retrying while nobody serves it yet.
 
@@ -71,6 +72,13 @@ def on_event(delivery: Delivery) -> None:
 def identity() -> dict[str, Any]:
     """Which node the proxy knows this process as (the id changes if it ever has to register again)."""
     return {"id": node.node_id, "port": node.port}
+
+
+@node.get("/peer")
+def peer() -> dict[str, Any]:
+    """Requests the TypeScript sample node's service now, through the proxy, and shows its answer."""
+    result = node.request(PEER_TOPIC, {"text": "hello from python"}, timeout=10)
+    return {"topic": PEER_TOPIC, "code": result.code, "data": result.data}
 
 
 @node.get("/received")

@@ -5,7 +5,8 @@
  *   sample.shout  message {"text": "..."} or a string; answers {"text": "..."} in capitals, code 400 without text.
  * Slot:
  *   sample.events.*  logs each signal and keeps the last ones; GET /received lists them.
- * GET /node answers the node id the proxy gave this process.
+ * GET /node answers the node id the proxy gave this process; GET /peer requests sample.fib of the Python sample node
+ * now and answers {"topic", "code", "data"}.
  * At start it requests sample.fib of the Python sample node (Gilmour.SampleNode.Python), retrying while nobody
  * serves it yet, and signals sample.events.started.
  *
@@ -33,6 +34,11 @@ node
     if (received.length > KEPT_SIGNALS) received.shift();
   })
   .get("/node", () => ({ id: node.nodeId ?? null, port: node.port ?? null, transport: node.transport }))
+  .get("/peer", async () => {
+    // The Python sample node's service, requested now through the proxy.
+    const result = await node.request(PEER_TOPIC, { n: 10 }, 10);
+    return { topic: PEER_TOPIC, code: result.code, data: result.data };
+  })
   .get("/received", () => ({ signals: received }));
 
 function shout(delivery: Delivery): unknown {

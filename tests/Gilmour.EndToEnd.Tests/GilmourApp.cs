@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gilmour.EndToEnd.Tests;
 
 /// <summary>
-/// The real app host (Redis, the three services, the Python sample node) started through Aspire.Hosting.Testing,
+/// The real app host (Redis, the three services, the Python and TypeScript sample nodes) started through Aspire.Hosting.Testing,
 /// owned by one test: create it with <see cref="StartAsync"/>, dispose it at the end of the test.
 /// </summary>
 public sealed class GilmourApp : IAsyncDisposable
@@ -20,8 +20,9 @@ public sealed class GilmourApp : IAsyncDisposable
     public const string HealthMonitor = "healthmonitor";
     public const string ControlApi = "controlapi";
     public const string PythonNode = "pythonnode";
+    public const string TypeScriptNode = "typescriptnode";
 
-    public static readonly string[] Resources = [Redis, Dispatcher, HealthMonitor, ControlApi, PythonNode];
+    public static readonly string[] Resources = [Redis, Dispatcher, HealthMonitor, ControlApi, PythonNode, TypeScriptNode];
 
     /// <summary>Long enough for a cold start on a busy two-core machine, short enough to fail a hung start.</summary>
     public static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(120);
@@ -39,6 +40,9 @@ public sealed class GilmourApp : IAsyncDisposable
 
     public int PythonPort { get; }
 
+    /// <summary>The TypeScript sample node's own HTTP address (its health path, GET /peer).</summary>
+    public HttpClient TypeScript { get; }
+
     private GilmourApp(DistributedApplication app, ConcurrentQueue<string> logs, CancellationTokenSource stopWatching)
     {
         App = app;
@@ -48,6 +52,7 @@ public sealed class GilmourApp : IAsyncDisposable
         var python = OnLoopback(app.GetEndpoint(PythonNode, "http"));
         Python = new HttpClient { BaseAddress = python, Timeout = TimeSpan.FromSeconds(60) };
         PythonPort = python.Port;
+        TypeScript = new HttpClient { BaseAddress = OnLoopback(app.GetEndpoint(TypeScriptNode, "http")), Timeout = TimeSpan.FromSeconds(60) };
     }
 
     /// <summary>
@@ -158,6 +163,7 @@ public sealed class GilmourApp : IAsyncDisposable
     {
         Control.Dispose();
         Python.Dispose();
+        TypeScript.Dispose();
         await _stopWatching.CancelAsync();
         _stopWatching.Dispose();
         using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30)))

@@ -43,17 +43,6 @@ def secured_proxy(api_key: Optional[str] = None) -> ProxyClient:
     return ProxyClient(SECURED_URL, api_key=API_KEY if api_key is None else api_key)
 
 
-def skip_unless_transport(test: unittest.TestCase, proxy: ProxyClient, transport: str) -> None:
-    """Skips ``test`` on a proxy that predates the ``transport`` field (it refuses the unknown field with 400)."""
-    try:
-        answer = proxy.register(transport)
-    except ProxyError as error:
-        if error.status == 400 and "transport" in error.message:
-            test.skipTest(f"this proxy has no {transport} transport")
-        raise
-    proxy.deregister(str(answer["id"]))
-
-
 def unique(prefix: str) -> str:
     """A topic no other test (nor the other language's suite on the same proxy) uses."""
     return f"{prefix}.{uuid.uuid4().hex[:12]}"

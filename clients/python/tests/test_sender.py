@@ -6,7 +6,7 @@ import unittest
 
 from gilmour_proxy import Node, ProxyClient, ProxyError, Sender
 
-from .support import needs_open_proxy, needs_secured_proxy, open_proxy, secured_proxy, skip_unless_transport, status_of, unique
+from .support import needs_open_proxy, needs_secured_proxy, open_proxy, secured_proxy, status_of, unique
 
 
 class SenderTests(unittest.TestCase):
@@ -19,7 +19,6 @@ class SenderTests(unittest.TestCase):
 
     @needs_open_proxy
     def test_a_sender_requests_and_signals_without_serving_anything(self) -> None:
-        skip_unless_transport(self, open_proxy(), "none")
         topic = unique("py.sent")
         self.serving(open_proxy(), topic)
         sender = Sender(open_proxy())
@@ -36,7 +35,6 @@ class SenderTests(unittest.TestCase):
 
     @needs_open_proxy
     def test_a_closed_sender_is_deregistered_and_refuses_to_send(self) -> None:
-        skip_unless_transport(self, open_proxy(), "none")
         with Sender(open_proxy()) as sender:
             node_id = sender.open()
         self.assertIsNone(status_of(open_proxy(), node_id))
@@ -45,7 +43,6 @@ class SenderTests(unittest.TestCase):
 
     @needs_open_proxy
     def test_a_sender_the_proxy_forgot_registers_again(self) -> None:
-        skip_unless_transport(self, open_proxy(), "none")
         topic = unique("py.sent.again")
         self.serving(open_proxy(), topic)
         sender = Sender(open_proxy())
@@ -58,7 +55,6 @@ class SenderTests(unittest.TestCase):
 
     @needs_secured_proxy
     def test_a_secured_sender_sends_with_its_token(self) -> None:
-        skip_unless_transport(self, secured_proxy(), "none")
         topic = unique("py.secured.sent")
         self.serving(secured_proxy(), topic)
         sender = Sender(secured_proxy())

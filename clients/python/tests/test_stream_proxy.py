@@ -8,12 +8,11 @@ from typing import List
 from gilmour_proxy import Delivery, Node, ProxyClient
 
 from .support import (eventually, needs_open_proxy, needs_secured_proxy, open_proxy, secured_proxy,
-                      skip_unless_transport, status_of, unique)
+                      status_of, unique)
 
 
 class StreamNodeTests(unittest.TestCase):
     def stream_node(self, proxy: ProxyClient, topic: str, slot_prefix: str = "") -> Node:
-        skip_unless_transport(self, proxy, "stream")
         self.signals: List[Delivery] = []
         node = Node(proxy, transport="stream")
         node.service(topic)(lambda delivery: {"streamed": delivery.data})

@@ -33,10 +33,10 @@ describe("a node on a secured proxy", { skip: withoutSecuredProxy }, () => {
       error instanceof ProxyError && error.status === 401 && !error.message.includes("not-the-key"));
   });
 
-  it("reaches the node routes with the node token alone", async (t) => {
+  it("reaches the node routes with the node token alone", async () => {
     const node = await started(new Node(securedProxy(), { logger: new ListeningLogger() }));
     const token = node.proxy.token(node.nodeId!);
-    if (!token) return t.skip("this proxy issues no node tokens");
+    assert.ok(token, "the proxy issued no token for the node");
     const holder = new ProxyClient(SECURED_URL!); // no admin key
     holder.useToken(node.nodeId!, token);
 

@@ -4,7 +4,7 @@ import { after, describe, it } from "node:test";
 
 import { Node, ProxyClient, ProxyError, Sender } from "../src/index";
 import {
-  ListeningLogger, openProxy, securedProxy, skipUnlessTransport, statusOf, unique, withoutOpenProxy, withoutSecuredProxy,
+  ListeningLogger, openProxy, securedProxy, statusOf, unique, withoutOpenProxy, withoutSecuredProxy,
 } from "./support";
 
 const nodes: Node[] = [];
@@ -28,8 +28,7 @@ after(async () => {
 });
 
 describe("a sender on the open proxy", { skip: withoutOpenProxy }, () => {
-  it("requests and signals without serving anything", async (t) => {
-    if (await skipUnlessTransport(t, openProxy(), "none")) return;
+  it("requests and signals without serving anything", async () => {
     const topic = unique("ts.sent");
     await serving(openProxy(), topic);
     const s = sender(openProxy());
@@ -43,8 +42,7 @@ describe("a sender on the open proxy", { skip: withoutOpenProxy }, () => {
     assert.deepEqual([seen.status, seen.transport], ["ok", "none"]);
   });
 
-  it("is deregistered when closed and refuses to send afterwards", async (t) => {
-    if (await skipUnlessTransport(t, openProxy(), "none")) return;
+  it("is deregistered when closed and refuses to send afterwards", async () => {
     const s = sender(openProxy());
     const nodeId = await s.open();
 
@@ -54,8 +52,7 @@ describe("a sender on the open proxy", { skip: withoutOpenProxy }, () => {
     await assert.rejects(s.request("ts.after.close"), ProxyError);
   });
 
-  it("registers again when the proxy forgot it", async (t) => {
-    if (await skipUnlessTransport(t, openProxy(), "none")) return;
+  it("registers again when the proxy forgot it", async () => {
     const topic = unique("ts.sent.again");
     await serving(openProxy(), topic);
     const s = sender(openProxy());
@@ -68,8 +65,7 @@ describe("a sender on the open proxy", { skip: withoutOpenProxy }, () => {
 });
 
 describe("a sender on the secured proxy", { skip: withoutSecuredProxy }, () => {
-  it("sends with its token", async (t) => {
-    if (await skipUnlessTransport(t, securedProxy(), "none")) return;
+  it("sends with its token", async () => {
     const topic = unique("ts.secured.sent");
     await serving(securedProxy(), topic);
     const s = sender(securedProxy());

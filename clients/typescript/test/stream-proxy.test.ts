@@ -1,10 +1,10 @@
 /** The stream transport against the real proxy: the node dials out, reads deliveries, posts replies. */
 import assert from "node:assert/strict";
-import { after, describe, it, TestContext } from "node:test";
+import { after, describe, it } from "node:test";
 
 import { Delivery, Node, ProxyClient } from "../src/index";
 import {
-  eventually, ListeningLogger, openProxy, securedProxy, skipUnlessTransport, statusOf, unique, withoutOpenProxy,
+  eventually, ListeningLogger, openProxy, securedProxy, statusOf, unique, withoutOpenProxy,
   withoutSecuredProxy,
 } from "./support";
 
@@ -14,9 +14,8 @@ after(async () => {
   await Promise.all(nodes.map((node) => node.stop()));
 });
 
-/** A started stream node serving `topic` (and a slot on `slotPrefix.*`), or undefined when the proxy has no streams. */
-async function streamNode(t: TestContext, proxy: ProxyClient, topic: string, signals?: Delivery[], slotPrefix?: string) {
-  if (await skipUnlessTransport(t, proxy, "stream")) return undefined;
+/** A started stream node serving `topic` (and a slot on `slotPrefix.*`). */
+async function streamNode(proxy: ProxyClient, topic: string, signals?: Delivery[], slotPrefix?: string) {
   const node = new Node(proxy, { transport: "stream", logger: new ListeningLogger() }).service(topic, (d) => ({ streamed: d.data }));
   if (signals && slotPrefix) node.slot(`${slotPrefix}.*`, (d) => void signals.push(d));
   nodes.push(node);
@@ -25,12 +24,11 @@ async function streamNode(t: TestContext, proxy: ProxyClient, topic: string, sig
 }
 
 describe("a stream node on the open proxy", { skip: withoutOpenProxy }, () => {
-  it("answers requests and gets signals", async (t) => {
+  it("answers requests and gets signals", async () => {
     const topic = unique("ts.stream");
     const prefix = unique("ts.stream.events");
     const signals: Delivery[] = [];
-    const node = await streamNode(t, openProxy(), topic, signals, prefix);
-    if (!node) return;
+    const node = await streamNode(openProxy(), topic, signals, prefix);
 
     const result = await node.request(topic, 5, 10);
     await node.signal(`${prefix}.one`, "s");
@@ -42,18 +40,16 @@ describe("a stream node on the open proxy", { skip: withoutOpenProxy }, () => {
     assert.deepEqual([seen.status, seen.transport], ["ok", "stream"]);
   });
 
-  it("gets keepalives on a quiet stream", async (t) => {
-    const node = await streamNode(t, openProxy(), unique("ts.stream.quiet"));
-    if (!node) return;
+  it("gets keepalives on a quiet stream", async () => {
+    const node = await streamNode(openProxy(), unique("ts.stream.quiet"));
     // The harness sets the heartbeat to one second.
     await eventually(() => node.stream.keepalives >= 2, () => `${node.stream.keepalives} keepalives`);
     assert.equal(node.stream.opened, 1);
   });
 
-  it("opens a lost stream again and serves again", async (t) => {
+  it("opens a lost stream again and serves again", async () => {
     const topic = unique("ts.stream.lost");
-    const node = await streamNode(t, openProxy(), topic);
-    if (!node) return;
+    const node = await streamNode(openProxy(), topic);
 
     node.stream.interrupt();
 
@@ -61,10 +57,9 @@ describe("a stream node on the open proxy", { skip: withoutOpenProxy }, () => {
     assert.equal((await node.request(topic, null, 10)).code, 200);
   });
 
-  it("registers again after it was deleted", async (t) => {
+  it("registers again after it was deleted", async () => {
     const topic = unique("ts.stream.deleted");
-    const node = await streamNode(t, openProxy(), topic);
-    if (!node) return;
+    const node = await streamNode(openProxy(), topic);
     const forgotten = node.nodeId!;
     await openProxy().deregister(forgotten);
 
@@ -73,9 +68,8 @@ describe("a stream node on the open proxy", { skip: withoutOpenProxy }, () => {
     assert.equal((await node.request(topic, null, 10)).code, 200);
   });
 
-  it("deregisters when stopped", async (t) => {
-    const node = await streamNode(t, openProxy(), unique("ts.stream.stop"));
-    if (!node) return;
+  it("deregisters when stopped", async () => {
+    const node = await streamNode(openProxy(), unique("ts.stream.stop"));
     const nodeId = node.nodeId!;
 
     await node.stop();
@@ -85,10 +79,9 @@ describe("a stream node on the open proxy", { skip: withoutOpenProxy }, () => {
 });
 
 describe("a stream node on the secured proxy", { skip: withoutSecuredProxy }, () => {
-  it("streams and replies with its token", async (t) => {
+  it("streams and replies with its token", async () => {
     const topic = unique("ts.stream.secured");
-    const node = await streamNode(t, securedProxy(), topic);
-    if (!node) return;
+    const node = await streamNode(securedProxy(), topic);
 
     assert.ok("Authorization" in node.proxy.headers(node.nodeId!));
     assert.equal((await node.request(topic, null, 10)).code, 200);

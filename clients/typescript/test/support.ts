@@ -8,7 +8,6 @@
  * them, those tests are skipped.
  */
 import { randomUUID } from "node:crypto";
-import type { TestContext } from "node:test";
 
 import { Logger, ProxyClient, ProxyError } from "../src/index";
 
@@ -57,21 +56,6 @@ export async function statusOf(proxy: ProxyClient, nodeId: string): Promise<stri
     return String((await proxy.node(nodeId, proxy.apiKey !== undefined)).status);
   } catch (error) {
     if (error instanceof ProxyError) return undefined;
-    throw error;
-  }
-}
-
-/** Skips the test on a proxy that predates the `transport` field (it refuses the unknown field with 400). */
-export async function skipUnlessTransport(t: TestContext, proxy: ProxyClient, transport: "stream" | "none"): Promise<boolean> {
-  try {
-    const registered = await proxy.register({ transport });
-    await proxy.deregister(registered.id);
-    return false;
-  } catch (error) {
-    if (error instanceof ProxyError && error.status === 400 && error.reason.includes("transport")) {
-      t.skip(`this proxy has no ${transport} transport`);
-      return true;
-    }
     throw error;
   }
 }
