@@ -5,7 +5,8 @@ namespace Gilmour.Dispatcher;
 
 /// <summary>
 /// The nodes of this dispatcher that serve one topic in one exclusion group, so that a message the group lock gives
-/// to this dispatcher goes to whichever of them is least busy.
+/// to this dispatcher goes to whichever of them is least busy: the <see cref="SubscriptionRoute"/> of the node whose
+/// Responder won the lock asks <see cref="Pick"/> for the member to deliver to.
 /// </summary>
 /// <remarks>
 /// Every node has its own Responder, and the Responders of one process see a message in the order they subscribed:
@@ -39,21 +40,22 @@ public sealed class ExclusionGroups
     }
 
     /// <summary>
-    /// The member to deliver a message to that <paramref name="winner"/>'s Responder took: the one with the fewest
-    /// deliveries running, in turn among equals; the winner itself when it shares its group with nobody here.
+    /// The member to deliver a message to that <paramref name="lockWinner"/>'s Responder took: the one with the
+    /// fewest deliveries running (<see cref="NodeCapacity.InFlight"/>), in turn among equals; the lock winner itself
+    /// when it shares its group with nobody here.
     /// </summary>
-    public Member Pick(ProxiedNode winner, NodeSubscription subscription)
+    public Member Pick(ProxiedNode lockWinner, NodeSubscription subscription)
     {
-        if (KeyOf(winner, subscription) is not { } key || !_groups.TryGetValue(key, out var members)) return new(winner, subscription.Subscription);
+        if (KeyOf(lockWinner, subscription) is not { } key || !_groups.TryGetValue(key, out var members)) return new(lockWinner, subscription.Subscription);
         var current = members.Current;
-        if (current.Length <= 1) return new(winner, subscription.Subscription);
+        if (current.Length <= 1) return new(lockWinner, subscription.Subscription);
 
         var start = (int)((uint)Interlocked.Increment(ref members.Turn) % (uint)current.Length);
         var best = current[start];
         for (var i = 1; i < current.Length; i++)
         {
             var candidate = current[(start + i) % current.Length];
-            if (candidate.Node.InFlight < best.Node.InFlight) best = candidate;
+            if (candidate.Node.Capacity.InFlight < best.Node.Capacity.InFlight) best = candidate;
         }
         return best;
     }
@@ -64,6 +66,7 @@ public sealed class ExclusionGroups
             ? new Key(subscription.Kind, subscription.Subscription.Topic, group, subscription.Subscription.Timeout, node.Current.Transport)
             : null;
 
+    /// <summary>The delivery target: a node of the group and its own subscription (its path may differ).</summary>
     public readonly record struct Member(ProxiedNode Node, Subscription Subscription);
 
     private readonly record struct Key(SubscriptionKind Kind, string Topic, string Group, int Timeout, NodeTransport Transport);

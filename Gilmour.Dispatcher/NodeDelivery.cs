@@ -13,10 +13,11 @@ namespace Gilmour.Dispatcher;
 
 /// <summary>
 /// Hands one Gilmour message to a node over HTTP (docs/api.md, "What a node receives"): POST
-/// <c>{topic, sender, data, timeout}</c> to the subscription's path. The Responder calling it has already taken the
-/// exclusion lock, and its token fires at the subscription's timeout: cancelling the request then aborts the
-/// connection, so the node's late answer fails to write, and the Responder replies 499. A node that dials out gets
-/// its deliveries down its stream instead (<see cref="StreamDelivery"/>).
+/// <c>{topic, sender, data, timeout}</c> to the subscription's path. The node is the member a
+/// <see cref="SubscriptionRoute"/> picked, after its Responder took the exclusion lock; the Responder's token fires at
+/// the subscription's timeout: cancelling the request then aborts the connection, so the node's late answer fails to
+/// write, and the Responder replies 499. A node that dials out gets its deliveries down its stream instead
+/// (<see cref="StreamDelivery"/>).
 /// </summary>
 public sealed partial class NodeDelivery(IHttpClientFactory httpClients, DeliveryClaims claims, StreamDelivery stream,
     DeliveryTelemetry telemetry, ILogger<NodeDelivery> logger)
@@ -103,8 +104,7 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, Deliver
         {
             // Beyond the node's max_concurrency a delivery waits for a free place, within its own timeout: it then
             // ends as 499 like any other late one, never dropped silently.
-            var place = await node.EnterAsync(timeout);
-            try
+            using (await node.Capacity.EnterAsync(timeout))
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, address) { Content = Body(message, subscription.Timeout) };
                 using var response = await _httpClients.CreateClient(HttpClientName).SendAsync(request, timeout);
@@ -114,10 +114,6 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, Deliver
                 _telemetry.Record(activity, node, DeliveryTelemetry.Answered, status);
                 LogDelivered(node.Id, address, status);
                 return (status, body);
-            }
-            finally
-            {
-                node.Exit(place);
             }
         }
         catch (Exception) when (timeout.IsCancellationRequested)

@@ -10,8 +10,16 @@ namespace Gilmour.Dispatcher;
 /// Keeps the Redis subscriptions of every node in step with the registry. Applying a node reads its latest stored
 /// state and diffs it against what is live; applies of one node never overlap, and a trigger that finds an apply
 /// already waiting is covered by it. After each newly applied revision the dispatcher acknowledges it on
-/// <see cref="RegistryKeys.AppliedChannel"/>, which the ControlApi waits for before it answers.
+/// <see cref="RegistryKeys.AppliedChannel"/>, which the ControlApi waits for before it answers. Each node's
+/// bookkeeping between applies is its <see cref="NodeApplyState"/>.
 /// </summary>
+/// <remarks>
+/// What goes live is each node's <see cref="ProxiedNode"/>, and a message then takes one way: the Responder of node N
+/// (holding the Gilmour exclusion lock for a grouped message) -> N's <see cref="SubscriptionRoute"/> -> the
+/// <see cref="ExclusionGroups"/> pick member M -> M's <see cref="NodeCapacity"/> (max_concurrency) ->
+/// <see cref="NodeDelivery"/> over HTTP or <see cref="StreamDelivery"/> down M's stream -> M's answer, which N's
+/// Responder replies.
+/// </remarks>
 public sealed partial class NodeSubscriptions(
     IConnectionMultiplexer redis,
     NodeRegistry registry,
@@ -30,7 +38,7 @@ public sealed partial class NodeSubscriptions(
     private readonly ExclusionGroups _groups = groups;
     private readonly ILoggerFactory _loggers = loggers;
     private readonly ILogger _logger = loggers.CreateLogger<NodeSubscriptions>();
-    private readonly ConcurrentDictionary<string, ProxiedNode> _nodes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, NodeApplyState> _nodes = new(StringComparer.Ordinal);
 
     // The registry keeps each node's ident in gilmour.known_host.health; replicas must not delete each other's.
     private readonly ResponderOptions _responderTemplate = new()
@@ -68,23 +76,22 @@ public sealed partial class NodeSubscriptions(
     {
         while (!_stopping)
         {
-            var node = _nodes.GetOrAdd(id, static (id, self) => new ProxiedNode(id, self._redis, self._delivery, self._telemetry, self._groups, self._responderTemplate, self._loggers.CreateLogger<ProxiedNode>()), this);
-            if (removedRevision is { } removed) InterlockedMax(ref node.RemovedRevision, removed);
-            // An apply already waiting for the gate reads the registry after this trigger: it covers it.
-            if (Interlocked.CompareExchange(ref node.ApplyWaiting, 1, 0) != 0) return;
+            var state = _nodes.GetOrAdd(id, static (id, self) => new NodeApplyState(new ProxiedNode(id, self._redis,
+                self._delivery, self._telemetry, self._groups, self._responderTemplate, self._loggers.CreateLogger<ProxiedNode>())), this);
+            if (removedRevision is { } removed) state.Removed(removed);
+            if (!state.TryQueue()) return;
 
-            await node.ApplyGate.WaitAsync();
+            await state.EnterQueuedAsync();
             try
             {
-                Volatile.Write(ref node.ApplyWaiting, 0);
-                if (node.Retired) continue;
+                if (state.Retired) continue;
                 if (_stopping) return;
-                await ApplyLatestAsync(node);
+                await ApplyLatestAsync(state);
                 return;
             }
             finally
             {
-                node.ApplyGate.Release();
+                state.Exit();
             }
         }
     }
@@ -96,13 +103,15 @@ public sealed partial class NodeSubscriptions(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopping = true;
-        await Task.WhenAll(_nodes.Values.Select(node => ReleaseOnStopAsync(node, cancellationToken)));
+        await Task.WhenAll(_nodes.Values.Select(state => ReleaseOnStopAsync(state, cancellationToken)));
     }
 
-    private async Task ApplyLatestAsync(ProxiedNode node)
+    private async Task ApplyLatestAsync(NodeApplyState state)
     {
+        var node = state.Node;
         // Through the memory: a node missing because Redis came back empty is put back, not taken off the bus.
         var stored = await _memory.GetAsync(node.Id);
+        if (stored is not null) state.Saw(stored.Revision);
         long revision;
         if (stored is { Status: NodeStatus.Ok })
         {
@@ -113,35 +122,26 @@ public sealed partial class NodeSubscriptions(
         {
             // Not ok, or gone: off the bus. A running delivery finishes and replies before this returns.
             await node.ReleaseAsync(stored);
-            revision = stored?.Revision ?? RemovalRevision(node);
+            revision = stored?.Revision ?? state.RemovalRevision();
             if (stored is null)
             {
-                node.Retired = true;
-                _nodes.TryRemove(new KeyValuePair<string, ProxiedNode>(node.Id, node));
+                state.Retire();
+                _nodes.TryRemove(new KeyValuePair<string, NodeApplyState>(node.Id, state));
             }
         }
 
-        if (revision <= 0 || revision == node.AcknowledgedRevision) return;
+        if (!state.Unacknowledged(revision)) return;
         await _applied.PublishAsync(new SubscriptionsApplied(node.Id, revision, Name));
-        node.AcknowledgedRevision = revision;
+        state.Acknowledged(revision);
         LogApplied(node.Id, revision, stored?.Status.ToWire() ?? "deleted");
     }
 
-    /// <summary>
-    /// The ControlApi waits on DELETE for the removed revision + 1; a node this dispatcher never saw is still
-    /// acknowledged from the announcement, and one it only saw is acknowledged from what it saw.
-    /// </summary>
-    private static long RemovalRevision(ProxiedNode node)
+    private async Task ReleaseOnStopAsync(NodeApplyState state, CancellationToken cancellationToken)
     {
-        var last = Math.Max(node.KnownRevision, Interlocked.Read(ref node.RemovedRevision));
-        return last > 0 ? last + 1 : 0;
-    }
-
-    private async Task ReleaseOnStopAsync(ProxiedNode node, CancellationToken cancellationToken)
-    {
+        var node = state.Node;
         try
         {
-            await node.ApplyGate.WaitAsync(cancellationToken);
+            await state.EnterAsync(cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -161,14 +161,8 @@ public sealed partial class NodeSubscriptions(
         }
         finally
         {
-            node.ApplyGate.Release();
+            state.Exit();
         }
-    }
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        for (var current = Interlocked.Read(ref target); value > current; current = Interlocked.Read(ref target))
-            if (Interlocked.CompareExchange(ref target, value, current) == current) return;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Node {NodeId} revision {Revision} applied ({Status})")]

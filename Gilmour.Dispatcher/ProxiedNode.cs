@@ -6,9 +6,10 @@ namespace Gilmour.Dispatcher;
 
 /// <summary>
 /// The dispatcher's side of one registered node: while the node is ok, a Gilmour Responder of its own (so health
-/// tools see the node as a Gilmour process under its ident) holding the node's subscriptions; its concurrency cap.
-/// <see cref="SyncAsync"/> and <see cref="ReleaseAsync"/> run under <see cref="ApplyGate"/>, one apply of a node at a
-/// time; <see cref="EnterAsync"/> and <see cref="Exit"/> run on every delivery.
+/// tools see the node as a Gilmour process under its ident) holding the node's subscriptions, each handled by a
+/// <see cref="SubscriptionRoute"/> and joined to its exclusion group; and the node's <see cref="Capacity"/>, which
+/// every delivery to it enters. <see cref="SyncAsync"/> and <see cref="ReleaseAsync"/> are called by one apply of the
+/// node at a time (<see cref="NodeSubscriptions"/>).
 /// </summary>
 public sealed partial class ProxiedNode(
     string id,
@@ -29,9 +30,6 @@ public sealed partial class ProxiedNode(
     private readonly HashSet<NodeSubscription> _refused = [];
     private Responder? _responder;
     private volatile Node? _current;
-    private volatile SemaphoreSlim? _concurrency;
-    private int? _concurrencyLimit;
-    private int _inFlight;
     private CancellationTokenSource _offBus = new();
 
     public string Id { get; } = id;
@@ -39,24 +37,8 @@ public sealed partial class ProxiedNode(
     /// <summary>The registration as last applied; deliveries read the node's address from it.</summary>
     public Node Current => _current ?? throw new InvalidOperationException($"node {Id} has not been applied yet");
 
-    internal SemaphoreSlim ApplyGate { get; } = new(1, 1);
-
-    /// <summary>1 while an apply waits for the gate: it will read the registry after any trigger that finds it so.</summary>
-    internal int ApplyWaiting;
-
-    /// <summary>Highest revision announced as removed (the announcement carries the last revision of the node).</summary>
-    internal long RemovedRevision;
-
-    /// <summary>The last revision this dispatcher saw of the node, and the last one it acknowledged.</summary>
-    internal long KnownRevision { get; set; }
-
-    internal long AcknowledgedRevision { get; set; }
-
-    /// <summary>Set once the node is gone and this entry has left the table; a late trigger then starts afresh.</summary>
-    internal bool Retired { get; set; }
-
-    /// <summary>Deliveries to this node running now (its exclusion groups send the next message to the least busy).</summary>
-    internal int InFlight => Volatile.Read(ref _inFlight);
+    /// <summary>The deliveries to this node running now, under its max_concurrency.</summary>
+    public NodeCapacity Capacity { get; } = new();
 
     /// <summary>
     /// Fires when the node goes off the bus (not ok, or deleted) while deliveries to its stream wait for replies:
@@ -72,13 +54,7 @@ public sealed partial class ProxiedNode(
     internal async Task SyncAsync(Node node)
     {
         _current = node;
-        KnownRevision = node.Revision;
-        if (_concurrency is null ? node.MaxConcurrency is not null : node.MaxConcurrency != _concurrencyLimit)
-        {
-            // Deliveries holding a place in the old cap release it there; new ones queue on the new cap.
-            _concurrency = node.MaxConcurrency is { } limit ? new SemaphoreSlim(limit, limit) : null;
-            _concurrencyLimit = node.MaxConcurrency;
-        }
+        Capacity.Limit(node.MaxConcurrency);
 
         if (_responder is null)
         {
@@ -143,11 +119,7 @@ public sealed partial class ProxiedNode(
     /// </summary>
     internal async Task ReleaseAsync(Node? node, bool draining = false)
     {
-        if (node is not null)
-        {
-            _current = node;
-            KnownRevision = node.Revision;
-        }
+        if (node is not null) _current = node;
         if (_responder is not { } responder) return;
         _responder = null;
         if (!draining) await _offBus.CancelAsync();
@@ -158,50 +130,16 @@ public sealed partial class ProxiedNode(
         LogReleased(Id, node?.Status.ToWire() ?? "deleted");
     }
 
-    /// <summary>
-    /// Counts a delivery in, and waits for a free place under the node's max_concurrency; returns the cap to release
-    /// (null when the node has none). Pair with <see cref="Exit"/>.
-    /// </summary>
-    internal async ValueTask<SemaphoreSlim?> EnterAsync(CancellationToken timeout)
-    {
-        Interlocked.Increment(ref _inFlight);
-        var concurrency = _concurrency;
-        if (concurrency is null) return null;
-        try
-        {
-            await concurrency.WaitAsync(timeout);
-        }
-        catch
-        {
-            Interlocked.Decrement(ref _inFlight);
-            throw;
-        }
-        return concurrency;
-    }
-
-    internal void Exit(SemaphoreSlim? place)
-    {
-        place?.Release();
-        Interlocked.Decrement(ref _inFlight);
-    }
-
     private Task<IAsyncDisposable> SubscribeAsync(Responder responder, NodeSubscription subscription)
     {
         var s = subscription.Subscription;
         var timeout = TimeSpan.FromSeconds(s.Timeout);
         // A stream node's request timeout is enforced by the delivery itself (StreamDelivery explains the grace).
         var replyTimeout = Current.Transport == NodeTransport.Stream ? timeout + StreamDelivery.ReplyGrace : timeout;
+        var route = new SubscriptionRoute(this, subscription, _groups, _delivery);
         return subscription.Kind == SubscriptionKind.Service
-            ? responder.ReplyAsync(s.Topic, s.Group ?? "", (message, token) =>
-            {
-                var member = _groups.Pick(this, subscription);
-                return _delivery.RequestAsync(member.Node, member.Subscription, message, token);
-            }, replyTimeout)
-            : responder.SlotAsync(s.Topic, s.Group, (message, token) =>
-            {
-                var member = _groups.Pick(this, subscription);
-                return _delivery.SignalAsync(member.Node, member.Subscription, message, token);
-            }, timeout);
+            ? responder.ReplyAsync(s.Topic, s.Group ?? "", route.RequestAsync, replyTimeout)
+            : responder.SlotAsync(s.Topic, s.Group, route.SignalAsync, timeout);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {NodeId} is live on the bus as {Ident}")]

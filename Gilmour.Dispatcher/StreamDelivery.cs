@@ -43,24 +43,17 @@ public sealed partial class StreamDelivery(IConnectionMultiplexer redis, StreamR
         deadline.CancelAfter(TimeSpan.FromSeconds(service.Timeout));
         try
         {
-            SemaphoreSlim? place;
+            NodeCapacity.Place place;
             try
             {
                 // Beyond max_concurrency a delivery waits for a free place within its own timeout, as for a callback node.
-                place = await node.EnterAsync(deadline.Token);
+                place = await node.Capacity.EnterAsync(deadline.Token);
             }
             catch (OperationCanceledException) when (!responderTimeout.IsCancellationRequested)
             {
                 return Ended(activity, node, offBus.IsCancellationRequested ? ReplyOutcome.StreamClosed : ReplyOutcome.TimedOut);
             }
-            try
-            {
-                return await DeliverAsync(node, service, message, activity, deadline.Token, offBus, responderTimeout);
-            }
-            finally
-            {
-                node.Exit(place);
-            }
+            using (place) return await DeliverAsync(node, service, message, activity, deadline.Token, offBus, responderTimeout);
         }
         catch (OperationCanceledException) when (responderTimeout.IsCancellationRequested)
         {
@@ -83,8 +76,7 @@ public sealed partial class StreamDelivery(IConnectionMultiplexer redis, StreamR
         telemetry.Entered(node);
         try
         {
-            var place = await node.EnterAsync(timeout);
-            try
+            using (await node.Capacity.EnterAsync(timeout))
             {
                 var frame = StreamFrame.Signal(StreamDeliveries.NewId(), slot.Path, message);
                 if (await _deliveries.SignalAsync(node.Id, frame) == 0)
@@ -93,10 +85,6 @@ public sealed partial class StreamDelivery(IConnectionMultiplexer redis, StreamR
                     throw new NodeDeliveryException(NotOpen(node.Id));
                 }
                 telemetry.Record(activity, node, DeliveryTelemetry.Answered, Codes.Ok);
-            }
-            finally
-            {
-                node.Exit(place);
             }
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested)
