@@ -1,4 +1,4 @@
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 using Gilmour.Registry;
 using Gilmour.Requests;
 

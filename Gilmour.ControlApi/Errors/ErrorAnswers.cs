@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 using Microsoft.Extensions.Options;
 
 namespace Gilmour.ControlApi.Errors;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Gilmour.ControlApi;
 using Gilmour.ControlApi.Errors;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 using Gilmour.ControlApi.Security;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using FastEndpoints;
 using Gilmour.Compositions;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 using Gilmour.Requests;
 using Microsoft.Extensions.Options;
 

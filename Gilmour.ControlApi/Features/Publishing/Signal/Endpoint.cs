@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using FastEndpoints;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 using Gilmour.Failover;
 using Gilmour.Requests;
 

@@ -2,7 +2,8 @@ using Gilmour.ControlApi.Documentation;
 using FastEndpoints;
 using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Lifecycle;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Streaming;
 using Gilmour.Registry;
 

@@ -1,8 +1,9 @@
 using Gilmour.ControlApi.Documentation;
 using FastEndpoints;
 using Gilmour.ControlApi.Errors;
-using Gilmour.ControlApi.Nodes;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Registration;
+using Gilmour.ControlApi.Contracts;
+using Gilmour.ControlApi.Messaging;
 using Gilmour.Protocol;
 using Gilmour.Streaming;
 

@@ -1,4 +1,4 @@
-namespace Gilmour.ControlApi.Publishing;
+namespace Gilmour.ControlApi.Messaging;
 
 /// <summary>The HTTP status of a POST /request answer: the Gilmour code, where HTTP can carry it.</summary>
 public static class ReplyStatus

@@ -1,8 +1,8 @@
 using Gilmour.ControlApi.Errors;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Registry;
 
-namespace Gilmour.ControlApi.Publishing;
+namespace Gilmour.ControlApi.Messaging;
 
 /// <summary>Who may publish: a registered node whose status is ok.</summary>
 public sealed class Publisher(NodeStatusCache nodes)

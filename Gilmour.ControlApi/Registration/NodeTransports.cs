@@ -1,6 +1,6 @@
 using Gilmour.Registry;
 
-namespace Gilmour.ControlApi.Nodes;
+namespace Gilmour.ControlApi.Registration;
 
 /// <summary>The <c>transport</c> of a registration as a client spells it.</summary>
 public static class NodeTransports

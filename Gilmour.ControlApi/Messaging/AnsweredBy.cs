@@ -1,4 +1,4 @@
-namespace Gilmour.ControlApi.Publishing;
+namespace Gilmour.ControlApi.Messaging;
 
 /// <summary>
 /// Header <c>Gilmour-Answered-By</c> on every answer: who chose its HTTP status. <c>proxy</c>: the proxy itself (an

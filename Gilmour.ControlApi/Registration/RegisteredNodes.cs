@@ -2,7 +2,7 @@ using Gilmour.ControlApi.Errors;
 using Gilmour.Registry;
 using Microsoft.Extensions.Options;
 
-namespace Gilmour.ControlApi.Nodes;
+namespace Gilmour.ControlApi.Registration;
 
 /// <summary>
 /// The registry as the control API uses it: every write is checked against <see cref="NodeRules"/> first, and

@@ -1,4 +1,4 @@
-namespace Gilmour.ControlApi.Publishing;
+namespace Gilmour.ControlApi.Messaging;
 
 /// <summary>The topic of a request or signal: a concrete topic, as Gilmour publishers send to.</summary>
 public static class PublishTopic

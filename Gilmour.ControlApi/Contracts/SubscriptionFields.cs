@@ -1,7 +1,7 @@
 using FluentValidation;
 using Gilmour.Registry;
 
-namespace Gilmour.ControlApi.Nodes;
+namespace Gilmour.ControlApi.Contracts;
 
 /// <summary>The fields of a slot or service as a client sends them (POST /nodes items, POST slots/services).</summary>
 public interface ISubscriptionFields

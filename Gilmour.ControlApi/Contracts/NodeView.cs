@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using Gilmour.Registry;
 
-namespace Gilmour.ControlApi.Nodes;
+namespace Gilmour.ControlApi.Contracts;
 
 /// <summary>
 /// A node as GET /nodes and GET /nodes/{id} show it. Host, port and health_check only for a callback node: the proxy

@@ -2,7 +2,7 @@ using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Security;
 using Microsoft.Extensions.Options;
 
-namespace Gilmour.ControlApi.Nodes;
+namespace Gilmour.ControlApi.Registration;
 
 /// <summary>
 /// Decides where the proxy calls a registering node: the address the registration came from

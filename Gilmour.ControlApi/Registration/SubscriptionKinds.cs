@@ -1,7 +1,7 @@
 using Gilmour.ControlApi.Errors;
 using Gilmour.Registry;
 
-namespace Gilmour.ControlApi.Nodes;
+namespace Gilmour.ControlApi.Registration;
 
 /// <summary>A node's slots or services, by <see cref="SubscriptionKind"/>: read, add to, remove from.</summary>
 public static class SubscriptionKinds

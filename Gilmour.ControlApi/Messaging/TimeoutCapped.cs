@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Gilmour.ControlApi.Publishing;
+namespace Gilmour.ControlApi.Messaging;
 
 /// <summary>
 /// Header <c>Gilmour-Timeout-Capped</c>: present when a request asked for a timeout above MaxRequestTimeoutSeconds,

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Gilmour.ControlApi.Publishing;
+namespace Gilmour.ControlApi.Messaging;
 
 /// <summary>A publish body's <c>message</c> may be any JSON; absent or null is published as JSON null.</summary>
 public static class Payloads

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Gilmour.Registry;
 using StackExchange.Redis;
 
-namespace Gilmour.ControlApi.Publishing;
+namespace Gilmour.ControlApi.Messaging;
 
 /// <summary>
 /// The registrations of nodes that publish, held in memory so that POST /request and /signal cost no registry read:

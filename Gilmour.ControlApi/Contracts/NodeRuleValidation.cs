@@ -1,6 +1,6 @@
 using FluentValidation;
 
-namespace Gilmour.ControlApi.Nodes;
+namespace Gilmour.ControlApi.Contracts;
 
 /// <summary>A field rule of <see cref="Registry.NodeRules"/> as a validator rule: its problem becomes the message.</summary>
 public static class NodeRuleValidation

@@ -1,7 +1,7 @@
 using FastEndpoints;
 using FluentValidation;
 
-namespace Gilmour.ControlApi.Nodes;
+namespace Gilmour.ControlApi.Contracts;
 
 /// <summary>POST /nodes/{id}/slots or /services: the node id from the route, <c>{topic, group?, path, timeout?}</c> from the body.</summary>
 public abstract class AddSubscriptionRequest : ISubscriptionFields

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Gilmour.ControlApi.Publishing;
+namespace Gilmour.ControlApi.Messaging;
 
 /// <summary>
 /// Spans and metrics of POST /request and /signal. A publish span is a child of the ASP.NET Core server span (which

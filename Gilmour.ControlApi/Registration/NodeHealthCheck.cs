@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using Gilmour.ControlApi.Errors;
 using Microsoft.Extensions.Options;
 
-namespace Gilmour.ControlApi.Nodes;
+namespace Gilmour.ControlApi.Registration;
 
 /// <summary>
 /// The health pre-check of a registration or re-activation: one GET of the node's health_check, answered 2xx

@@ -1,6 +1,6 @@
 using Gilmour.ControlApi.Errors;
 
-namespace Gilmour.ControlApi.Nodes;
+namespace Gilmour.ControlApi.Registration;
 
 /// <summary>Node ids: random UUIDs, so that knowing one node's id tells nothing about another's.</summary>
 public static class NodeIds

@@ -1,4 +1,4 @@
-namespace Gilmour.ControlApi.Nodes;
+namespace Gilmour.ControlApi.Contracts;
 
 /// <summary>The request of a route that names only a node: /nodes/{id}, /nodes/{id}/slots, ...</summary>
 public sealed class NodeIdRequest
