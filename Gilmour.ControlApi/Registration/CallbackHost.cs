@@ -21,14 +21,14 @@ public sealed class CallbackHost(IOptions<ControlApiOptions> options, ClientAddr
         StringComparer.OrdinalIgnoreCase);
     private readonly AddressRanges _ranges = AddressRanges.Of(options.Value.AllowedNodeHosts);
 
-    /// <exception cref="HostNotAllowed">the explicit host is not allow-listed.</exception>
-    /// <exception cref="InvalidInput">the client's own address cannot be told.</exception>
+    /// <exception cref="HostNotAllowedException">the explicit host is not allow-listed.</exception>
+    /// <exception cref="InvalidInputException">the client's own address cannot be told.</exception>
     public string Resolve(HttpContext context, string? explicitHost)
     {
         if (string.IsNullOrEmpty(explicitHost)) return clientAddress.Of(context).ToString();
         if (IpAddresses.TryParse(explicitHost, out var address))
-            return _ranges.Contains(address) ? address.ToString() : throw new HostNotAllowed(explicitHost);
-        return _names.Contains(explicitHost) ? explicitHost : throw new HostNotAllowed(explicitHost);
+            return _ranges.Contains(address) ? address.ToString() : throw new HostNotAllowedException(explicitHost);
+        return _names.Contains(explicitHost) ? explicitHost : throw new HostNotAllowedException(explicitHost);
     }
 
     public static bool IsWellFormed(string host) =>

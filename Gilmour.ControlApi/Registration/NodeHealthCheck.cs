@@ -6,7 +6,7 @@ namespace Gilmour.ControlApi.Registration;
 
 /// <summary>
 /// The health pre-check of a registration or re-activation: one GET of the node's health_check, answered 2xx
-/// within HealthCheckTimeoutSeconds, or <see cref="HealthCheckFailed"/>. Its HttpClient has no retry handler
+/// within HealthCheckTimeoutSeconds, or <see cref="HealthCheckFailedException"/>. Its HttpClient has no retry handler
 /// (a failing node must fail fast) and follows no redirect (a node may not bounce the proxy elsewhere).
 /// </summary>
 public sealed class NodeHealthCheck(HttpClient http, IOptions<ControlApiOptions> options)
@@ -22,20 +22,20 @@ public sealed class NodeHealthCheck(HttpClient http, IOptions<ControlApiOptions>
             using var request = new HttpRequestMessage(HttpMethod.Get, address);
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
             if (!response.IsSuccessStatusCode)
-                throw new HealthCheckFailed(address, $"it answered {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd());
+                throw new HealthCheckFailedException(address, $"it answered {(int)response.StatusCode} {response.ReasonPhrase}".TrimEnd());
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new HealthCheckFailed(address, $"no answer within {_timeout.TotalSeconds:0.###} s");
+            throw new HealthCheckFailedException(address, $"no answer within {_timeout.TotalSeconds:0.###} s");
         }
         catch (HttpRequestException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
         {
             var mismatch = await LoopbackFamily.MismatchAsync(address, cancellationToken);
-            throw new HealthCheckFailed(address, "connection refused (nothing listens on the port)" + (mismatch is null ? "" : "; " + mismatch));
+            throw new HealthCheckFailedException(address, "connection refused (nothing listens on the port)" + (mismatch is null ? "" : "; " + mismatch));
         }
         catch (HttpRequestException e)
         {
-            throw new HealthCheckFailed(address, e.Message);
+            throw new HealthCheckFailedException(address, e.Message);
         }
     }
 }

@@ -11,9 +11,9 @@ public static class NodeIds
     public static string Ident(string id) => $"{Environment.MachineName}-pid-{Environment.ProcessId}-uuid-{id}";
 
     /// <summary>An id that is not a UUID names no node: answer 404 without asking Redis.</summary>
-    /// <exception cref="NodeNotFound">the id is not a UUID.</exception>
+    /// <exception cref="NodeNotFoundException">the id is not a UUID.</exception>
     public static string EnsureWellFormed(string? id) =>
-        id is not null && Guid.TryParseExact(id, "D", out _) ? id : throw new NodeNotFound(Printable(id));
+        id is not null && Guid.TryParseExact(id, "D", out _) ? id : throw new NodeNotFoundException(Printable(id));
 
     /// <summary>An id fit to quote in a message: short, without control characters.</summary>
     public static string Printable(string? id)

@@ -13,24 +13,24 @@ public static class SubscriptionKinds
         kind == SubscriptionKind.Slot ? node with { Slots = subscriptions } : node with { Services = subscriptions };
 
     /// <summary>The node with <paramref name="added"/> appended.</summary>
-    /// <exception cref="DuplicateSubscription">the node holds it, or a service it could never run beside.</exception>
+    /// <exception cref="DuplicateSubscriptionException">the node holds it, or a service it could never run beside.</exception>
     public static Node Adding(this SubscriptionKind kind, Node node, Subscription added)
     {
         var held = kind.Of(node);
         foreach (var subscription in held)
             if (NodeRules.Clash(kind, subscription, added) is { } clash)
-                throw new DuplicateSubscription($"node {node.Id} already holds {NodeRules.Describe(kind, subscription)}: {clash}");
+                throw new DuplicateSubscriptionException($"node {node.Id} already holds {NodeRules.Describe(kind, subscription)}: {clash}");
         return kind.With(node, [.. held, added]);
     }
 
     /// <summary>The node without its subscriptions on <paramref name="topic"/> (only the one at <paramref name="path"/> when given).</summary>
-    /// <exception cref="SubscriptionNotFound">nothing matched.</exception>
+    /// <exception cref="SubscriptionNotFoundException">nothing matched.</exception>
     public static Node Removing(this SubscriptionKind kind, Node node, string topic, string? path)
     {
         var held = kind.Of(node);
         var kept = held.Where(s => s.Topic != topic || (path is not null && s.Path != path)).ToList();
         if (kept.Count == held.Count)
-            throw new SubscriptionNotFound(path is null
+            throw new SubscriptionNotFoundException(path is null
                 ? $"node {node.Id} has no {kind.Noun()} on topic '{topic}'"
                 : $"node {node.Id} has no {kind.Noun()} on topic '{topic}' with path '{path}'");
         return kind.With(node, kept);

@@ -81,14 +81,14 @@ public sealed partial class NodeStream
     /// waits until a dispatcher made its subscriptions live. Nothing is written to the client yet: a failure here is
     /// still an ordinary error answer.
     /// </summary>
-    /// <exception cref="SubscriptionsNotReady">no dispatcher acknowledged in time.</exception>
+    /// <exception cref="SubscriptionsNotReadyException">no dispatcher acknowledged in time.</exception>
     public async Task OpenAsync(CancellationToken aborted)
     {
         _frames = await _redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RegistryKeys.StreamChannel(NodeId)));
         _frames.OnMessage(OnFrame);
         await _leases.TakeAsync(NodeId, StreamId, _options.StreamLeaseLifetime);
         if (!await _status.MarkOpenAsync(NodeId, waitForDispatcher: true, aborted))
-            throw new SubscriptionsNotReady(_options.SubscriptionReadyTimeout);
+            throw new SubscriptionsNotReadyException(_options.SubscriptionReadyTimeout);
     }
 
     /// <summary>Ends the stream (the first reason given wins): the writer stops, tells the node why, and returns.</summary>
@@ -320,7 +320,7 @@ public sealed partial class NodeStream
                 await _status.MarkOpenAsync(NodeId, waitForDispatcher: false, stop);
             }
         }
-        catch (Exception e) when (e is RedisException or TimeoutException or RegistryConflictException or NodeNotFound)
+        catch (Exception e) when (e is RedisException or TimeoutException or RegistryConflictException or NodeNotFoundException)
         {
             LogRenewalFailed(e, NodeId);
         }

@@ -43,10 +43,10 @@ public sealed partial class OpenStreams : IAsyncDisposable
     }
 
     /// <summary>Opens a stream for <paramref name="node"/> (see <see cref="NodeStream.OpenAsync"/>); pair with <see cref="CloseAsync"/>.</summary>
-    /// <exception cref="ShuttingDown">this replica is stopping.</exception>
+    /// <exception cref="ShuttingDownException">this replica is stopping.</exception>
     public async Task<NodeStream> OpenAsync(Node node, CancellationToken aborted)
     {
-        if (_stopping.IsCancellationRequested) throw new ShuttingDown();
+        if (_stopping.IsCancellationRequested) throw new ShuttingDownException();
         await FollowDeletionsAsync();
         var stream = new NodeStream(node.Id, _redis, _leases, _status, _registry, _options, _loggers.CreateLogger<NodeStream>());
         _open.TryAdd(stream, 0);

@@ -15,13 +15,13 @@ public sealed class StreamNodeStatus(NodeRegistry registry, AppliedRevisions app
     /// <paramref name="waitForDispatcher"/>, waits until a dispatcher made its subscriptions live.
     /// </summary>
     /// <returns>False when no dispatcher acknowledged within SubscriptionReadyTimeoutSeconds.</returns>
-    /// <exception cref="NodeNotFound">the node is gone.</exception>
+    /// <exception cref="NodeNotFoundException">the node is gone.</exception>
     public async Task<bool> MarkOpenAsync(string id, bool waitForDispatcher, CancellationToken cancellationToken)
     {
         // A write even when ok already: a HealthMonitor round that saw the lease missing just before this stream took
         // it holds an older revision, so its conditional write of unavailable fails.
         var stored = await registry.UpdateAsync(id, node => node.Transport == NodeTransport.Stream ? node with { Status = NodeStatus.Ok } : null)
-            ?? throw new NodeNotFound(id);
+            ?? throw new NodeNotFoundException(id);
         return !waitForDispatcher || await applied.WaitForAsync(id, stored.Revision, _readyTimeout, cancellationToken);
     }
 

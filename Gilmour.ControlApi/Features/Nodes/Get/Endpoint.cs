@@ -6,7 +6,7 @@ using Gilmour.ControlApi.Contracts;
 namespace Gilmour.ControlApi.Features.Nodes.Get;
 
 /// <summary>GET /nodes/{id}: <c>{id, host, port, health_check, slots, services, status}</c>.</summary>
-public sealed class GetNodeEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRequest, NodeView>
+public sealed class GetNodeEndpoint(ConfirmedRegistry nodes) : Endpoint<NodeIdRequest, NodeView>
 {
     public override void Configure()
     {

@@ -6,7 +6,7 @@ using Gilmour.ControlApi.Contracts;
 namespace Gilmour.ControlApi.Features.Nodes.List;
 
 /// <summary>GET /nodes: every registered node, whatever its status.</summary>
-public sealed class ListNodesEndpoint(RegisteredNodes nodes) : EndpointWithoutRequest<ListNodesResponse>
+public sealed class ListNodesEndpoint(ConfirmedRegistry nodes) : EndpointWithoutRequest<ListNodesResponse>
 {
     public override void Configure()
     {

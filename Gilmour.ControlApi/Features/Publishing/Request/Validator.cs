@@ -4,7 +4,7 @@ using Gilmour.ControlApi.Messaging;
 
 namespace Gilmour.ControlApi.Features.Publishing.Request;
 
-public sealed class PublishRequestValidator : Validator<PublishRequestRequest>
+public sealed class PublishRequestValidator : Validator<PublishRequestBody>
 {
     public PublishRequestValidator()
     {

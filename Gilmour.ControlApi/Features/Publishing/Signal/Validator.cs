@@ -4,7 +4,7 @@ using Gilmour.ControlApi.Messaging;
 
 namespace Gilmour.ControlApi.Features.Publishing.Signal;
 
-public sealed class PublishSignalValidator : Validator<PublishSignalRequest>
+public sealed class PublishSignalValidator : Validator<PublishSignalBody>
 {
     public PublishSignalValidator()
     {

@@ -7,7 +7,7 @@ using Gilmour.Registry;
 namespace Gilmour.ControlApi.Features.Services.List;
 
 /// <summary>GET /nodes/{id}/services.</summary>
-public sealed class ListServicesEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRequest, ListServicesResponse>
+public sealed class ListServicesEndpoint(ConfirmedRegistry nodes) : Endpoint<NodeIdRequest, ListServicesResponse>
 {
     public override void Configure()
     {

@@ -7,7 +7,7 @@ using Gilmour.Registry;
 namespace Gilmour.ControlApi.Features.Slots.List;
 
 /// <summary>GET /nodes/{id}/slots.</summary>
-public sealed class ListSlotsEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRequest, ListSlotsResponse>
+public sealed class ListSlotsEndpoint(ConfirmedRegistry nodes) : Endpoint<NodeIdRequest, ListSlotsResponse>
 {
     public override void Configure()
     {

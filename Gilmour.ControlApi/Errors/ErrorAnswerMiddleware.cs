@@ -8,7 +8,7 @@ namespace Gilmour.ControlApi.Errors;
 /// Outermost middleware: turns every failure that escapes an endpoint into its <c>{status}</c> answer through
 /// <see cref="ErrorMapping"/>. Only a bug of ours becomes a 500, and is logged as one.
 /// </summary>
-public sealed class ErrorAnswers(RequestDelegate next, IOptions<ControlApiOptions> options, ILogger<ErrorAnswers> log)
+public sealed class ErrorAnswerMiddleware(RequestDelegate next, IOptions<ControlApiOptions> options, ILogger<ErrorAnswerMiddleware> log)
 {
     public async Task InvokeAsync(HttpContext context)
     {

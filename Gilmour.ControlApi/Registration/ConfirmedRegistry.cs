@@ -5,23 +5,23 @@ using Microsoft.Extensions.Options;
 namespace Gilmour.ControlApi.Registration;
 
 /// <summary>
-/// The registry as the control API uses it: every write is checked against <see cref="NodeRules"/> first, and
+/// Core's <see cref="NodeRegistry"/> with each write confirmed: checked against <see cref="NodeRules"/> first, and
 /// answered only once a dispatcher has made the node's Redis subscriptions match it, so that a request sent the
 /// instant a call returns reaches the node.
 /// </summary>
-public sealed class RegisteredNodes(
-    NodeRegistry registry, AppliedRevisions applied, IOptions<ControlApiOptions> options, ILogger<RegisteredNodes> log)
+public sealed class ConfirmedRegistry(
+    NodeRegistry registry, AppliedRevisions applied, IOptions<ControlApiOptions> options, ILogger<ConfirmedRegistry> log)
 {
     private readonly TimeSpan _readyTimeout = options.Value.SubscriptionReadyTimeout;
 
-    /// <exception cref="NodeNotFound">unknown id.</exception>
+    /// <exception cref="NodeNotFoundException">unknown id.</exception>
     public async Task<Node> GetAsync(string id) =>
-        await registry.GetAsync(NodeIds.EnsureWellFormed(id)) ?? throw new NodeNotFound(id);
+        await registry.GetAsync(NodeIds.EnsureWellFormed(id)) ?? throw new NodeNotFoundException(id);
 
     public Task<IReadOnlyList<Node>> ListAsync() => registry.ListAsync();
 
     /// <summary>Stores a new node and waits until its subscriptions are live; rolls it back when none gets them live.</summary>
-    /// <exception cref="SubscriptionsNotReady">no dispatcher acknowledged in time; nothing is left stored.</exception>
+    /// <exception cref="SubscriptionsNotReadyException">no dispatcher acknowledged in time; nothing is left stored.</exception>
     public async Task AddAsync(Node node, CancellationToken cancellationToken)
     {
         EnsureRules(node);
@@ -44,7 +44,7 @@ public sealed class RegisteredNodes(
             await registry.RemoveAsync(node.Id);
             log.LogWarning("Registration of node {Id} rolled back: no dispatcher applied revision {Revision} within {Timeout}",
                 node.Id, node.Revision, _readyTimeout);
-            throw new SubscriptionsNotReady(_readyTimeout);
+            throw new SubscriptionsNotReadyException(_readyTimeout);
         }
     }
 
@@ -52,7 +52,7 @@ public sealed class RegisteredNodes(
     /// Commits <paramref name="change"/> (null: leave the node as is) and waits until a dispatcher applied it. The
     /// change stays committed when none does in time (it is logged): the dispatchers' reconciliation applies it.
     /// </summary>
-    /// <exception cref="NodeNotFound">unknown id.</exception>
+    /// <exception cref="NodeNotFoundException">unknown id.</exception>
     public async Task<Node> ChangeAsync(string id, Func<Node, Node?> change, CancellationToken cancellationToken)
     {
         NodeIds.EnsureWellFormed(id);
@@ -63,7 +63,7 @@ public sealed class RegisteredNodes(
             changed = change(node);
             if (changed is not null) EnsureRules(changed);
             return changed;
-        }) ?? throw new NodeNotFound(id);
+        }) ?? throw new NodeNotFoundException(id);
 
         if (changed is not null
             && !await applied.WaitForAsync(id, stored.Revision, _readyTimeout, cancellationToken))
@@ -73,10 +73,10 @@ public sealed class RegisteredNodes(
     }
 
     /// <summary>Removes the node, then gives the dispatchers a bounded wait to drop its subscriptions.</summary>
-    /// <exception cref="NodeNotFound">unknown id.</exception>
+    /// <exception cref="NodeNotFoundException">unknown id.</exception>
     public async Task RemoveAsync(string id, CancellationToken cancellationToken)
     {
-        var removed = await registry.RemoveAsync(NodeIds.EnsureWellFormed(id)) ?? throw new NodeNotFound(id);
+        var removed = await registry.RemoveAsync(NodeIds.EnsureWellFormed(id)) ?? throw new NodeNotFoundException(id);
         // A dispatcher acknowledges a removal with the removed revision + 1.
         if (!await applied.WaitForAsync(id, removed.Revision + 1, _readyTimeout, cancellationToken))
             log.LogWarning("Node {Id} removed, but no dispatcher acknowledged dropping its subscriptions within {Timeout}",
@@ -85,6 +85,6 @@ public sealed class RegisteredNodes(
 
     private static void EnsureRules(Node node)
     {
-        if (NodeRules.Check(node) is { } problem) throw new InvalidInput(problem);
+        if (NodeRules.Check(node) is { } problem) throw new InvalidInputException(problem);
     }
 }
