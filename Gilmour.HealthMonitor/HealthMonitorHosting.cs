@@ -3,7 +3,7 @@ using Gilmour.ServiceDefaults;
 
 namespace Gilmour.HealthMonitor;
 
-public static class HealthMonitorHostingExtensions
+public static class HealthMonitorHosting
 {
     /// <summary>Named HttpClient of the probes: no retries (one probe is one observation), no client-wide timeout.</summary>
     internal const string ProbeClient = "health-probe";

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Gilmour.Dispatcher;
 
-public static class DispatcherHostingExtensions
+public static class DispatcherHosting
 {
     /// <summary>Delivery to nodes and the loop that keeps their subscriptions in step with the registry; expects an
     /// IConnectionMultiplexer registered already.</summary>
