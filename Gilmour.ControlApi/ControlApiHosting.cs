@@ -1,12 +1,12 @@
 using FastEndpoints;
 using FluentValidation.Results;
+using Gilmour.ControlApi.Connections;
 using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Lifecycle;
-using Gilmour.ControlApi.Registration;
 using Gilmour.ControlApi.Messaging;
+using Gilmour.ControlApi.Registration;
 using Gilmour.ControlApi.Security;
-using Gilmour.ControlApi.Streaming;
 using Gilmour.Registry;
 using Gilmour.Requests;
 using Gilmour.ServiceDefaults;

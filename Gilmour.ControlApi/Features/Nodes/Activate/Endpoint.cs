@@ -1,8 +1,8 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Registration;
-using Gilmour.ControlApi.Contracts;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Nodes.Activate;

@@ -1,7 +1,7 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Registration;
-using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Security;
 using Gilmour.Registry;
 

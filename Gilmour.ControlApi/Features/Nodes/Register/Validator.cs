@@ -1,8 +1,8 @@
 using FastEndpoints;
 using FluentValidation;
 using FluentValidation.Results;
-using Gilmour.ControlApi.Registration;
 using Gilmour.ControlApi.Contracts;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Nodes.Register;

@@ -1,7 +1,7 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Registration;
-using Gilmour.ControlApi.Contracts;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Slots.Remove;

@@ -1,10 +1,10 @@
 using Gilmour.ControlApi.Documentation;
 using FastEndpoints;
+using Gilmour.ControlApi.Connections;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Lifecycle;
 using Gilmour.ControlApi.Registration;
-using Gilmour.ControlApi.Contracts;
-using Gilmour.ControlApi.Streaming;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Streaming.Open;

@@ -1,9 +1,9 @@
 using Gilmour.ControlApi.Documentation;
 using FastEndpoints;
-using Gilmour.ControlApi.Errors;
-using Gilmour.ControlApi.Registration;
 using Gilmour.ControlApi.Contracts;
+using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Messaging;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Protocol;
 using Gilmour.Streaming;
 

@@ -5,7 +5,7 @@ using Gilmour.Streaming;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
-namespace Gilmour.ControlApi.Streaming;
+namespace Gilmour.ControlApi.Connections;
 
 /// <summary>
 /// The node streams this replica holds open. It closes them when their node is deleted (registry announcements) and

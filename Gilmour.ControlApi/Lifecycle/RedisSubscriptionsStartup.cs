@@ -2,7 +2,7 @@ using Gilmour.ControlApi.Messaging;
 using Gilmour.Registry;
 using Gilmour.Requests;
 
-namespace Gilmour.ControlApi;
+namespace Gilmour.ControlApi.Lifecycle;
 
 /// <summary>
 /// Opens, at boot, the long-lived subscriptions of this service: the requester's reply pattern (so the first

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using StackExchange.Redis;
 
-namespace Gilmour.ControlApi.Streaming;
+namespace Gilmour.ControlApi.Connections;
 
 /// <summary>
 /// One open <c>GET /nodes/{id}/stream</c>: this replica's subscription to the node's stream channel, the stream's

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Gilmour.ControlApi.Streaming;
+namespace Gilmour.ControlApi.Connections;
 
 /// <summary>
 /// Why a node stream ended. All but a disconnect are told to the node first, as <c>event: close</c> with

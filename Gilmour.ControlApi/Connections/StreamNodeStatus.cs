@@ -3,7 +3,7 @@ using Gilmour.Registry;
 using Gilmour.Streaming;
 using Microsoft.Extensions.Options;
 
-namespace Gilmour.ControlApi.Streaming;
+namespace Gilmour.ControlApi.Connections;
 
 /// <summary>A stream node's status follows its stream: ok once it opens, unavailable once it is lost.</summary>
 public sealed class StreamNodeStatus(NodeRegistry registry, AppliedRevisions applied, IOptions<ControlApiOptions> options)
