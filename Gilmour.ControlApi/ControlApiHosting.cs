@@ -1,12 +1,12 @@
 using FastEndpoints;
 using FluentValidation.Results;
+using Gilmour.ControlApi.Connections;
 using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Lifecycle;
-using Gilmour.ControlApi.Nodes;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
+using Gilmour.ControlApi.Registration;
 using Gilmour.ControlApi.Security;
-using Gilmour.ControlApi.Streaming;
 using Gilmour.Registry;
 using Gilmour.Requests;
 using Gilmour.ServiceDefaults;
@@ -55,7 +55,7 @@ public static class ControlApiHosting
         // Draining comes before the server stops and in-flight requests finish: room for both.
         services.AddOptions<HostOptions>().Configure<IOptions<ControlApiOptions>>((host, api) =>
             host.ShutdownTimeout = api.Value.ShutdownDrain + api.Value.MaxRequestTimeout);
-        services.AddSingleton<RegisteredNodes>();
+        services.AddSingleton<ConfirmedRegistry>();
         services.AddSingleton<ClientAddress>();
         services.AddSingleton<CallbackHost>();
         services.AddSingleton<AdminKey>();
@@ -63,7 +63,7 @@ public static class ControlApiHosting
         services.AddSingleton(sp => new RegistryChanges(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetService<ILogger<RegistryChanges>>()));
         services.AddSingleton(sp => new NodeStatusCache(sp.GetRequiredService<NodeRegistry>(), sp.GetRequiredService<RegistryChanges>(),
             sp.GetRequiredService<IConnectionMultiplexer>(), TimeProvider.System));
-        services.AddSingleton<Publisher>();
+        services.AddSingleton<PublishPermission>();
         services.AddSingleton<PublishTelemetry>();
         services.AddSingleton(sp => new StreamDeliveries(sp.GetRequiredService<IConnectionMultiplexer>()));
         services.AddSingleton<StreamNodeStatus>();
@@ -91,8 +91,8 @@ public static class ControlApiHosting
             if (drain.IsDraining) context.Response.Headers.Connection = "close";
             return next(context);
         });
-        app.UseMiddleware<ErrorAnswers>();
-        app.UseStatusCodePages(context => ErrorAnswers.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode,
+        app.UseMiddleware<ErrorAnswerMiddleware>();
+        app.UseStatusCodePages(context => ErrorAnswerMiddleware.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode,
             DescribeStatus(context.HttpContext)));
         app.UseMiddleware<AccessCheck>();
         app.UseMiddleware<BodyGuard>();

@@ -12,7 +12,7 @@ public sealed class HealthProbe(IHttpClientFactory httpClients, IOptions<HealthM
 
     public async Task<ProbeOutcome> ProbeAsync(Node node, CancellationToken cancellationToken)
     {
-        var http = _httpClients.CreateClient(HealthMonitorHostingExtensions.ProbeClient);
+        var http = _httpClients.CreateClient(HealthMonitorHosting.ProbeClient);
         using var probe = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         probe.CancelAfter(_timeout);
         try

@@ -1,4 +1,5 @@
 using Gilmour.HealthMonitor;
+using Gilmour.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();

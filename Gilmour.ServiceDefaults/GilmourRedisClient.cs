@@ -1,8 +1,8 @@
-using Gilmour.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using StackExchange.Redis;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Gilmour.ServiceDefaults;
 
 /// <summary>The Redis client every service uses: Aspire's, with the settings a bus service wants.</summary>
 public static class GilmourRedisClient

@@ -1,9 +1,9 @@
-using Gilmour.ServiceDefaults;
 using System.Runtime;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Microsoft.Extensions.Hosting;
+namespace Gilmour.ServiceDefaults;
 
 /// <summary>Gilmour:IdleMemoryTrim: when an idle service gives back the memory a burst left it.</summary>
 public sealed class IdleMemoryTrimOptions

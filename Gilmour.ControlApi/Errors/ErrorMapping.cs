@@ -15,14 +15,14 @@ public static class ErrorMapping
     /// <summary>Status and message for <paramref name="failure"/>; null for a failure that is a bug of ours.</summary>
     public static (int Status, string Message)? Map(Exception failure, long maxBodyBytes) => failure switch
     {
-        InvalidInput or CompositionException => (StatusCodes.Status400BadRequest, failure.Message),
+        InvalidInputException or CompositionException => (StatusCodes.Status400BadRequest, failure.Message),
         JsonException json => (StatusCodes.Status400BadRequest, Describe(json)),
-        HostNotAllowed => (StatusCodes.Status403Forbidden, failure.Message),
-        NodeNotFound or SubscriptionNotFound or DeliveryNotFound => (StatusCodes.Status404NotFound, failure.Message),
-        DuplicateSubscription or RegistryConflictException or StreamNotAllowed or ActivatedByStream => (StatusCodes.Status409Conflict, failure.Message),
-        DeliveryGone => (StatusCodes.Status410Gone, failure.Message),
-        HealthCheckFailed => (StatusCodes.Status502BadGateway, failure.Message),
-        PublishingRefused or SubscriptionsNotReady or ShuttingDown => (StatusCodes.Status503ServiceUnavailable, failure.Message),
+        HostNotAllowedException => (StatusCodes.Status403Forbidden, failure.Message),
+        NodeNotFoundException or SubscriptionNotFoundException or DeliveryNotFoundException => (StatusCodes.Status404NotFound, failure.Message),
+        DuplicateSubscriptionException or RegistryConflictException or StreamNotAllowedException or ActivatedByStreamException => (StatusCodes.Status409Conflict, failure.Message),
+        DeliveryGoneException => (StatusCodes.Status410Gone, failure.Message),
+        HealthCheckFailedException => (StatusCodes.Status502BadGateway, failure.Message),
+        PublishingRefusedException or SubscriptionsNotReadyException or ShuttingDownException => (StatusCodes.Status503ServiceUnavailable, failure.Message),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
             (StatusCodes.Status413PayloadTooLarge, TooLarge(maxBodyBytes)),
         BadHttpRequestException bad => (bad.StatusCode, "bad request: " + bad.Message),

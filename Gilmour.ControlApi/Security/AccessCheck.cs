@@ -21,7 +21,7 @@ public sealed class AccessCheck(RequestDelegate next, AdminKey adminKey, NodeCre
     public async Task InvokeAsync(HttpContext context)
     {
         if (adminKey.IsSet && !IsOpen(context.Request.Path) && await RefusalAsync(context) is var (status, message))
-            await ErrorAnswers.WriteAsync(context, status, message);
+            await ErrorAnswerMiddleware.WriteAsync(context, status, message);
         else
             await next(context);
     }

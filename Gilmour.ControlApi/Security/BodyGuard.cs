@@ -32,7 +32,7 @@ public sealed class BodyGuard(RequestDelegate next, IOptions<ControlApiOptions> 
         {
             if (kestrelLimit is { IsReadOnly: false } && request.ContentLength <= _drainBytes)
                 kestrelLimit.MaxRequestBodySize = request.ContentLength;
-            await ErrorAnswers.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorMapping.TooLarge(_maxBodyBytes));
+            await ErrorAnswerMiddleware.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, ErrorMapping.TooLarge(_maxBodyBytes));
             return;
         }
 
@@ -43,7 +43,7 @@ public sealed class BodyGuard(RequestDelegate next, IOptions<ControlApiOptions> 
                 request.ContentType = "application/json";
             else if (!request.HasJsonContentType())
             {
-                await ErrorAnswers.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType,
+                await ErrorAnswerMiddleware.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType,
                     $"the body must be JSON (Content-Type: application/json), not {request.ContentType}");
                 return;
             }
@@ -57,7 +57,7 @@ public sealed class BodyGuard(RequestDelegate next, IOptions<ControlApiOptions> 
 
         if ((request.ContentLength > 0 || chunked) && !await HoldsUtf8Async(request, context.RequestAborted))
         {
-            await ErrorAnswers.WriteAsync(context, StatusCodes.Status400BadRequest, "the body is not valid UTF-8 (JSON text must be)");
+            await ErrorAnswerMiddleware.WriteAsync(context, StatusCodes.Status400BadRequest, "the body is not valid UTF-8 (JSON text must be)");
             return;
         }
 

@@ -26,10 +26,10 @@ public sealed class ClientAddress(IOptions<ControlApiOptions> options)
         ? Forwarded
         : XForwardedFor;
 
-    /// <exception cref="InvalidInput">the address is unknown, or a trusted proxy forwarded something that is not one.</exception>
+    /// <exception cref="InvalidInputException">the address is unknown, or a trusted proxy forwarded something that is not one.</exception>
     public IPAddress Of(HttpContext context)
     {
-        var peer = PeerOf(context) ?? throw new InvalidInput("the client's address is unknown (no TCP peer)");
+        var peer = PeerOf(context) ?? throw new InvalidInputException("the client's address is unknown (no TCP peer)");
         if (!_trusted.Contains(peer)) return peer;
 
         var headers = context.Request.Headers[_header];
@@ -38,7 +38,7 @@ public sealed class ClientAddress(IOptions<ControlApiOptions> options)
             : ForwardedEntries.RightmostForwardedFor(headers);
         // A trusted proxy that forwards nothing sent the request on its own behalf.
         if (entry is null) return peer;
-        return ForwardedEntries.AddressOf(entry) ?? throw new InvalidInput(
+        return ForwardedEntries.AddressOf(entry) ?? throw new InvalidInputException(
             $"the trusted proxy in front of this API forwarded a client address in {_header} that is not an IP address");
     }
 

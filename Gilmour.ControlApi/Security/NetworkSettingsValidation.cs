@@ -1,4 +1,4 @@
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 using Microsoft.Extensions.Options;
 
 namespace Gilmour.ControlApi.Security;

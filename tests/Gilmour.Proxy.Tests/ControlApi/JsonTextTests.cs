@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 
 namespace Gilmour.Proxy.Tests.ControlApi;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Gilmour.Json;
 using System.Text.RegularExpressions;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 using Gilmour.Registry;
 using Gilmour.Testing;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 using Gilmour.Proxy.Tests.Dispatcher;
 using Gilmour.Proxy.Tests.Support;
 using Gilmour.Registry;

@@ -28,7 +28,7 @@ public sealed partial class IdleMemoryTrimTests(ITestOutputHelper output)
             // How much a burst leaves beyond the live heap is the GC's business; QuietSpellTests cover the threshold.
             ["Gilmour__IdleMemoryTrim__MinimumSlackMiB"] = "0",
             // Every look at an idle period says at Debug what it found: the test follows them.
-            ["Logging__LogLevel__Microsoft.Extensions.Hosting.IdleMemoryTrim"] = "Debug",
+            ["Logging__LogLevel__Gilmour.ServiceDefaults.IdleMemoryTrim"] = "Debug",
         });
         await using var node = await TestNode.StartAsync();
         node.Handle("/echo", delivery => new NodeAnswer(200, delivery.Body.GetProperty("data").GetRawText()));

@@ -72,7 +72,7 @@ public sealed class ApiDocumentTests(KeyedControlApi api) : IClassFixture<KeyedC
         var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
 
         Assert.Equal(["health_check", "port", "services", "slots"], Fields(schemas, "RegisterNodeRequest", ["health_check", "port", "services", "slots"]));
-        Assert.Equal(["composition", "message", "timeout", "topic"], Fields(schemas, "PublishRequestRequest", ["composition", "message", "timeout", "topic"]));
+        Assert.Equal(["composition", "message", "timeout", "topic"], Fields(schemas, "PublishRequestBody", ["composition", "message", "timeout", "topic"]));
         Assert.Equal(["code", "length", "messages"], Fields(schemas, "PublishRequestResponse", ["code", "length", "messages"]));
         Assert.Equal(["status"], Fields(schemas, "ErrorAnswer", ["status"]));
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Gilmour.HealthMonitor;
 using Gilmour.Registry;
+using Gilmour.ServiceDefaults;
 using Gilmour.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,6 @@
 using Gilmour.ControlApi;
 using Gilmour.Dispatcher;
+using Gilmour.ServiceDefaults;
 using Gilmour.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;

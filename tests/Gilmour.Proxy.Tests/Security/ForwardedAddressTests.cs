@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Gilmour.ControlApi;
 using Gilmour.ControlApi.Errors;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 using Gilmour.ControlApi.Security;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -110,7 +110,7 @@ public sealed class ForwardedAddressTests
         await using var connection = await PeerConnection.OpenAsync(IPAddress.Parse("127.0.0.3"));
         connection.Context.Request.Headers["Forwarded"] = "for=127.0.0.9, proto=https";
 
-        var refused = Assert.Throws<InvalidInput>(() => address.Of(connection.Context));
+        var refused = Assert.Throws<InvalidInputException>(() => address.Of(connection.Context));
 
         Assert.Contains("Forwarded", refused.Message);
     }
@@ -118,7 +118,7 @@ public sealed class ForwardedAddressTests
     [Fact]
     public void Without_a_tcp_peer_the_address_is_unknown()
     {
-        var refused = Assert.Throws<InvalidInput>(() => new ClientAddress(Options("X-Forwarded-For", [])).Of(new DefaultHttpContext()));
+        var refused = Assert.Throws<InvalidInputException>(() => new ClientAddress(Options("X-Forwarded-For", [])).Of(new DefaultHttpContext()));
 
         Assert.Contains("address is unknown", refused.Message);
     }

@@ -4,6 +4,7 @@ using System.Text;
 using Gilmour.ControlApi;
 using Gilmour.Proxy.Tests.Observability;
 using Gilmour.Proxy.Tests.Support;
+using Gilmour.ServiceDefaults;
 using Gilmour.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

@@ -1,7 +1,8 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
 using Gilmour.ControlApi.Errors;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Nodes.Activate;
@@ -10,7 +11,7 @@ namespace Gilmour.ControlApi.Features.Nodes.Activate;
 /// POST /nodes/{id}/activate: the way out of unavailable or dirty. Health pre-check first (502 and the status
 /// unchanged when it fails), then status ok, answered once the subscriptions are live again.
 /// </summary>
-public sealed class ActivateNodeEndpoint(RegisteredNodes nodes, NodeHealthCheck healthCheck)
+public sealed class ActivateNodeEndpoint(ConfirmedRegistry nodes, NodeHealthCheck healthCheck)
     : Endpoint<NodeIdRequest, ActivateNodeResponse>
 {
     public override void Configure()
@@ -32,7 +33,7 @@ public sealed class ActivateNodeEndpoint(RegisteredNodes nodes, NodeHealthCheck 
     public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)
     {
         var node = await nodes.GetAsync(request.Id);
-        if (node.Transport == NodeTransport.Stream) throw new ActivatedByStream(node.Id);
+        if (node.Transport == NodeTransport.Stream) throw new ActivatedByStreamException(node.Id);
         // A sender has nothing to check: it is simply ok again.
         if (node.Transport == NodeTransport.Callback) await healthCheck.CheckAsync(node.Address(node.HealthCheck), ct);
         var activated = await nodes.ChangeAsync(node.Id,

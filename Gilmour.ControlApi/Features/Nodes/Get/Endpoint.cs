@@ -1,11 +1,12 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 
 namespace Gilmour.ControlApi.Features.Nodes.Get;
 
 /// <summary>GET /nodes/{id}: <c>{id, host, port, health_check, slots, services, status}</c>.</summary>
-public sealed class GetNodeEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRequest, NodeView>
+public sealed class GetNodeEndpoint(ConfirmedRegistry nodes) : Endpoint<NodeIdRequest, NodeView>
 {
     public override void Configure()
     {

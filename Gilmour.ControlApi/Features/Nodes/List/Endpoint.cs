@@ -1,11 +1,12 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 
 namespace Gilmour.ControlApi.Features.Nodes.List;
 
 /// <summary>GET /nodes: every registered node, whatever its status.</summary>
-public sealed class ListNodesEndpoint(RegisteredNodes nodes) : EndpointWithoutRequest<ListNodesResponse>
+public sealed class ListNodesEndpoint(ConfirmedRegistry nodes) : EndpointWithoutRequest<ListNodesResponse>
 {
     public override void Configure()
     {

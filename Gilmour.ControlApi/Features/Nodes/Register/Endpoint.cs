@@ -1,6 +1,7 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 using Gilmour.ControlApi.Security;
 using Gilmour.Registry;
 
@@ -12,7 +13,7 @@ namespace Gilmour.ControlApi.Features.Nodes.Register;
 /// unavailable (it is ok once it opens its stream), a sender (transport none) ok with nothing to subscribe. The answer
 /// carries the node's token, the only time it is shown: the registry keeps its hash.
 /// </summary>
-public sealed class RegisterNodeEndpoint(RegisteredNodes nodes, CallbackHost callbackHost, NodeHealthCheck healthCheck)
+public sealed class RegisterNodeEndpoint(ConfirmedRegistry nodes, CallbackHost callbackHost, NodeHealthCheck healthCheck)
     : Endpoint<RegisterNodeRequest, RegisterNodeResponse>
 {
     public override void Configure()

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Contracts;
 
 namespace Gilmour.ControlApi.Features.Nodes.Register;
 

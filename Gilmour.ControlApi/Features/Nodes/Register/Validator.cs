@@ -1,7 +1,8 @@
 using FastEndpoints;
 using FluentValidation;
 using FluentValidation.Results;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Contracts;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Nodes.Register;

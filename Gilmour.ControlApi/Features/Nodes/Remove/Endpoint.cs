@@ -1,6 +1,7 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 
 namespace Gilmour.ControlApi.Features.Nodes.Remove;
 
@@ -8,7 +9,7 @@ namespace Gilmour.ControlApi.Features.Nodes.Remove;
 /// DELETE /nodes/{id}: the node disappears and its subscriptions go; deliveries already in flight finish
 /// (the dispatcher lets them), and its health ident leaves gilmour.known_host.health.
 /// </summary>
-public sealed class RemoveNodeEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRequest, StatusAnswer>
+public sealed class RemoveNodeEndpoint(ConfirmedRegistry nodes) : Endpoint<NodeIdRequest, StatusAnswer>
 {
     public override void Configure()
     {

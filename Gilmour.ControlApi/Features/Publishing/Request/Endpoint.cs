@@ -3,7 +3,7 @@ using System.Text.Json;
 using FastEndpoints;
 using Gilmour.Compositions;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 using Gilmour.Requests;
 using Microsoft.Extensions.Options;
 
@@ -14,9 +14,9 @@ namespace Gilmour.ControlApi.Features.Publishing.Request;
 /// until answered or timed out (code 499); the HTTP status is the highest code. A client that disconnects
 /// cancels the wait.
 /// </summary>
-public sealed class PublishRequestEndpoint(Publisher publisher, Requester requester, PublishTelemetry telemetry,
+public sealed class PublishRequestEndpoint(PublishPermission permission, Requester requester, PublishTelemetry telemetry,
     IOptions<ControlApiOptions> options)
-    : Endpoint<PublishRequestRequest, PublishRequestResponse>
+    : Endpoint<PublishRequestBody, PublishRequestResponse>
 {
     /// <summary>A request whose time went on reading the node still gets this long to be answered.</summary>
     private static readonly TimeSpan MinimumLeft = TimeSpan.FromMilliseconds(1);
@@ -27,7 +27,7 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
     public override void Configure()
     {
         Post("/request/{id}");
-        RequestBinder(new RequestBinder<PublishRequestRequest>(BindingSource.JsonBody | BindingSource.RouteValues));
+        RequestBinder(new RequestBinder<PublishRequestBody>(BindingSource.JsonBody | BindingSource.RouteValues));
         Summary(s =>
         {
             s.Summary = "Send a Gilmour request, or a composition of requests, on behalf of node {id}";
@@ -59,7 +59,7 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
         });
     }
 
-    public override async Task HandleAsync(PublishRequestRequest request, CancellationToken ct)
+    public override async Task HandleAsync(PublishRequestBody request, CancellationToken ct)
     {
         // Parsed before anything else: a bad composition is the client's mistake whatever the node's state.
         var composition = request.Composition is { } spec ? CompositionParser.Parse(spec) : null;
@@ -71,7 +71,7 @@ public sealed class PublishRequestEndpoint(Publisher publisher, Requester reques
         if (capped is { } used) HttpContext.Response.Headers[TimeoutCapped.Header] = TimeoutCapped.Format(used);
         // The timeout counts from here: waiting for a Redis primary to read the node (a failover) spends it too.
         var received = Stopwatch.GetTimestamp();
-        await publisher.EnsureMayPublishAsync(request.Id, timeout);
+        await permission.EnsureMayPublishAsync(request.Id, timeout);
         var left = timeout - Stopwatch.GetElapsedTime(received);
         if (left < MinimumLeft) left = MinimumLeft;
         var input = Payloads.OrNull(request.Message);

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Gilmour.ControlApi.Features.Publishing.Request;
 
 /// <summary>POST /request/{id}: <c>{topic?, composition?, message, timeout?}</c>, exactly one of topic and composition.</summary>
-public sealed class PublishRequestRequest
+public sealed class PublishRequestBody
 {
     /// <summary>The node that publishes (it must be ok).</summary>
     public string Id { get; init; } = "";

@@ -1,10 +1,10 @@
 using FastEndpoints;
 using FluentValidation;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 
 namespace Gilmour.ControlApi.Features.Publishing.Request;
 
-public sealed class PublishRequestValidator : Validator<PublishRequestRequest>
+public sealed class PublishRequestValidator : Validator<PublishRequestBody>
 {
     public PublishRequestValidator()
     {

@@ -1,15 +1,15 @@
 using System.Diagnostics;
 using FastEndpoints;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 using Gilmour.Failover;
 using Gilmour.Requests;
 
 namespace Gilmour.ControlApi.Features.Publishing.Signal;
 
 /// <summary>POST /signal/{id}: a Gilmour signal (every slot on the topic gets it) on behalf of node {id}.</summary>
-public sealed class PublishSignalEndpoint(Publisher publisher, Requester requester, PublishTelemetry telemetry)
-    : Endpoint<PublishSignalRequest, PublishSignalResponse>
+public sealed class PublishSignalEndpoint(PublishPermission permission, Requester requester, PublishTelemetry telemetry)
+    : Endpoint<PublishSignalBody, PublishSignalResponse>
 {
     private static readonly Func<ILogger, string, string, IDisposable?> PublishScope =
         LoggerMessage.DefineScope<string, string>("NodeId:{NodeId} Topic:{Topic}");
@@ -17,7 +17,7 @@ public sealed class PublishSignalEndpoint(Publisher publisher, Requester request
     public override void Configure()
     {
         Post("/signal/{id}");
-        RequestBinder(new RequestBinder<PublishSignalRequest>(BindingSource.JsonBody | BindingSource.RouteValues));
+        RequestBinder(new RequestBinder<PublishSignalBody>(BindingSource.JsonBody | BindingSource.RouteValues));
         Summary(s =>
         {
             s.Summary = "Send a Gilmour signal on behalf of node {id}";
@@ -35,11 +35,11 @@ public sealed class PublishSignalEndpoint(Publisher publisher, Requester request
         });
     }
 
-    public override async Task HandleAsync(PublishSignalRequest request, CancellationToken ct)
+    public override async Task HandleAsync(PublishSignalBody request, CancellationToken ct)
     {
         // One wait for a Redis primary (a failover) covers both reading the node and publishing.
         var received = Stopwatch.GetTimestamp();
-        await publisher.EnsureMayPublishAsync(request.Id, RedisPrimary.DefaultWait);
+        await permission.EnsureMayPublishAsync(request.Id, RedisPrimary.DefaultWait);
         var left = RedisPrimary.DefaultWait - Stopwatch.GetElapsedTime(received);
         var message = Payloads.OrNull(request.Message);
         using var scope = PublishScope(Logger, request.Id, request.Topic!);

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Gilmour.ControlApi.Features.Publishing.Signal;
 
 /// <summary>POST /signal/{id}: <c>{topic, message}</c>.</summary>
-public sealed class PublishSignalRequest
+public sealed class PublishSignalBody
 {
     /// <summary>The node that publishes (it must be ok).</summary>
     public string Id { get; init; } = "";

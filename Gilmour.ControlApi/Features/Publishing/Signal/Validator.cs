@@ -1,10 +1,10 @@
 using FastEndpoints;
 using FluentValidation;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 
 namespace Gilmour.ControlApi.Features.Publishing.Signal;
 
-public sealed class PublishSignalValidator : Validator<PublishSignalRequest>
+public sealed class PublishSignalValidator : Validator<PublishSignalBody>
 {
     public PublishSignalValidator()
     {

@@ -1,12 +1,13 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Services.Add;
 
 /// <summary>POST /nodes/{id}/services: answered once the new subscription is live (409 when the node holds it).</summary>
-public sealed class AddServiceEndpoint(RegisteredNodes nodes) : Endpoint<AddServiceRequest, StatusAnswer>
+public sealed class AddServiceEndpoint(ConfirmedRegistry nodes) : Endpoint<AddServiceRequest, StatusAnswer>
 {
     public override void Configure()
     {

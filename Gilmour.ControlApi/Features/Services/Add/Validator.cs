@@ -1,5 +1,5 @@
 using FastEndpoints;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Services.Add;

@@ -1,12 +1,13 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Services.List;
 
 /// <summary>GET /nodes/{id}/services.</summary>
-public sealed class ListServicesEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRequest, ListServicesResponse>
+public sealed class ListServicesEndpoint(ConfirmedRegistry nodes) : Endpoint<NodeIdRequest, ListServicesResponse>
 {
     public override void Configure()
     {

@@ -1,6 +1,7 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Services.Remove;
@@ -9,7 +10,7 @@ namespace Gilmour.ControlApi.Features.Services.Remove;
 /// DELETE /nodes/{id}/services?topic=T&amp;path=P: answered once the subscriptions are gone from Redis; deliveries
 /// already running finish. 404 when nothing matched.
 /// </summary>
-public sealed class RemoveServicesEndpoint(RegisteredNodes nodes) : Endpoint<RemoveSubscriptionsRequest, StatusAnswer>
+public sealed class RemoveServicesEndpoint(ConfirmedRegistry nodes) : Endpoint<RemoveSubscriptionsRequest, StatusAnswer>
 {
     public override void Configure()
     {

@@ -1,12 +1,13 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Slots.Add;
 
 /// <summary>POST /nodes/{id}/slots: answered once the new subscription is live (409 when the node holds it).</summary>
-public sealed class AddSlotEndpoint(RegisteredNodes nodes) : Endpoint<AddSlotRequest, StatusAnswer>
+public sealed class AddSlotEndpoint(ConfirmedRegistry nodes) : Endpoint<AddSlotRequest, StatusAnswer>
 {
     public override void Configure()
     {

@@ -1,4 +1,4 @@
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Contracts;
 
 namespace Gilmour.ControlApi.Features.Slots.Add;
 

@@ -1,12 +1,13 @@
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Documentation;
-using Gilmour.ControlApi.Nodes;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Slots.List;
 
 /// <summary>GET /nodes/{id}/slots.</summary>
-public sealed class ListSlotsEndpoint(RegisteredNodes nodes) : Endpoint<NodeIdRequest, ListSlotsResponse>
+public sealed class ListSlotsEndpoint(ConfirmedRegistry nodes) : Endpoint<NodeIdRequest, ListSlotsResponse>
 {
     public override void Configure()
     {

@@ -1,9 +1,10 @@
 using Gilmour.ControlApi.Documentation;
 using FastEndpoints;
+using Gilmour.ControlApi.Connections;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Errors;
 using Gilmour.ControlApi.Lifecycle;
-using Gilmour.ControlApi.Nodes;
-using Gilmour.ControlApi.Streaming;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Registry;
 
 namespace Gilmour.ControlApi.Features.Streaming.Open;
@@ -14,7 +15,7 @@ namespace Gilmour.ControlApi.Features.Streaming.Open;
 /// newer stream of it replaces this one, it is deleted, reads too slowly, or this replica stops (<c>close</c> says
 /// which). 409 for a node that does not dial out.
 /// </summary>
-public sealed class OpenStreamEndpoint(RegisteredNodes nodes, OpenStreams streams, ShutdownDrain drain) : Endpoint<NodeIdRequest>
+public sealed class OpenStreamEndpoint(ConfirmedRegistry nodes, OpenStreams streams, ShutdownDrain drain) : Endpoint<NodeIdRequest>
 {
     public override void Configure()
     {
@@ -39,9 +40,9 @@ public sealed class OpenStreamEndpoint(RegisteredNodes nodes, OpenStreams stream
     public override async Task HandleAsync(NodeIdRequest request, CancellationToken ct)
     {
         // A load balancer still sending here while this replica drains: the node retries and lands on another.
-        if (drain.IsDraining) throw new ShuttingDown();
+        if (drain.IsDraining) throw new ShuttingDownException();
         var node = await nodes.GetAsync(request.Id);
-        if (node.Transport != NodeTransport.Stream) throw new StreamNotAllowed(node.Id, node.Transport.ToWire());
+        if (node.Transport != NodeTransport.Stream) throw new StreamNotAllowedException(node.Id, node.Transport.ToWire());
 
         var stream = await streams.OpenAsync(node, HttpContext.RequestAborted);
         try

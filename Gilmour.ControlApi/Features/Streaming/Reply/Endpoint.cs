@@ -1,8 +1,9 @@
 using Gilmour.ControlApi.Documentation;
 using FastEndpoints;
+using Gilmour.ControlApi.Contracts;
 using Gilmour.ControlApi.Errors;
-using Gilmour.ControlApi.Nodes;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
+using Gilmour.ControlApi.Registration;
 using Gilmour.Protocol;
 using Gilmour.Streaming;
 
@@ -37,7 +38,7 @@ public sealed class StreamReplyEndpoint(StreamDeliveries deliveries) : Endpoint<
     public override async Task HandleAsync(StreamReplyRequest request, CancellationToken ct)
     {
         var id = NodeIds.EnsureWellFormed(request.Id);
-        if (!StreamDeliveries.IsWellFormed(request.Delivery)) throw new DeliveryNotFound(id, NodeIds.Printable(request.Delivery));
+        if (!StreamDeliveries.IsWellFormed(request.Delivery)) throw new DeliveryNotFoundException(id, NodeIds.Printable(request.Delivery));
 
         var envelope = ReplyEnvelope.Encode(request.Delivery, request.Code ?? Codes.Ok, Payloads.OrNull(request.Data));
         switch (await deliveries.AnswerAsync(request.Delivery, id, envelope))
@@ -46,11 +47,11 @@ public sealed class StreamReplyEndpoint(StreamDeliveries deliveries) : Endpoint<
                 await Send.OkAsync(StatusAnswer.Ok, ct);
                 return;
             case ReplyOutcome.TimedOut:
-                throw new DeliveryGone($"delivery {request.Delivery} timed out before node {id} answered: its requester got 499");
+                throw new DeliveryGoneException($"delivery {request.Delivery} timed out before node {id} answered: its requester got 499");
             case ReplyOutcome.StreamClosed:
-                throw new DeliveryGone($"node {id}'s stream closed before it answered delivery {request.Delivery}: its requester got 502");
+                throw new DeliveryGoneException($"node {id}'s stream closed before it answered delivery {request.Delivery}: its requester got 502");
             default:
-                throw new DeliveryNotFound(id, request.Delivery);
+                throw new DeliveryNotFoundException(id, request.Delivery);
         }
     }
 }

@@ -1,6 +1,6 @@
 using FastEndpoints;
 using FluentValidation;
-using Gilmour.ControlApi.Publishing;
+using Gilmour.ControlApi.Messaging;
 
 namespace Gilmour.ControlApi.Features.Streaming.Reply;
 
