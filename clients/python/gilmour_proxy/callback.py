@@ -64,7 +64,12 @@ class CallbackServer:
             healthy = self._healthy()
             return (200, {"status": "ok"}) if healthy else (503, {"status": "unhealthy"})
         if path in self._gets:
-            return 200, self._gets[path]()
+            # As for a delivery: a route that raises answers 500 with the reason, and the node keeps serving.
+            try:
+                return 200, self._gets[path]()
+            except Exception as error:
+                log.exception("GET %s failed", path)
+                return 500, {"error": str(error)}
         return 404, {"status": f"this node serves nothing at {path}"}
 
     def _handler_class(self) -> type:

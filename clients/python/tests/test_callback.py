@@ -219,6 +219,25 @@ class CallbackServerTests(unittest.TestCase):
         self.assertEqual((200, "chunked"), self.post("/services/echo", chunked, {"Transfer-Encoding": "chunked"}))
         self.assertEqual((200, 3), self.post("/services/echo", b'{"data": 3}'))
 
+    def test_a_get_route_that_raises_is_answered_500_in_json_and_the_connection_serves_the_next_request(self) -> None:
+        def broken() -> object:
+            raise RuntimeError("not registered yet")
+        server = CallbackServer("127.0.0.1", 0, Routes(), "/health", lambda: True, {"/broken": broken, "/fine": lambda: {"a": 1}})
+        server.start()
+        self.addCleanup(server.stop)
+        connection = http.client.HTTPConnection(*server.address, timeout=10)
+        self.addCleanup(connection.close)
+
+        with self.assertLogs("gilmour_proxy", "ERROR"):
+            connection.request("GET", "/broken")
+            failed = connection.getresponse()
+            failed_body = json.loads(failed.read())
+        connection.request("GET", "/fine")
+        fine = connection.getresponse()
+
+        self.assertEqual((500, {"error": "not registered yet"}), (failed.status, failed_body))
+        self.assertEqual((200, {"a": 1}), (fine.status, json.loads(fine.read())))
+
     def test_a_delivery_that_is_not_json_is_answered_400_in_json(self) -> None:
         status, body = self.post("/services/echo", b"not json")
         self.assertEqual(400, status)
