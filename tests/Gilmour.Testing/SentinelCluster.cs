@@ -217,7 +217,9 @@ public sealed class SentinelCluster : IAsyncDisposable
                     return false;
                 }
             }
-            catch (RedisException e)
+            // A Sentinel that does not answer yet (still starting, or slow on a busy machine) is not ready: ask again
+            // until the caller's limit. A timeout is not a RedisException in StackExchange.Redis.
+            catch (Exception e) when (e is RedisException or TimeoutException)
             {
                 describe($"Sentinel {port}: {e.Message}");
                 return false;
