@@ -28,8 +28,7 @@ public sealed class BusProbe : IAsyncDisposable
     public static async Task<BusProbe> ConnectAsync(RedisServer redis) => new(await redis.ConnectAsync());
 
     /// <summary>PUBSUB NUMSUB of a channel: how many connections hold a plain subscription to it.</summary>
-    public async Task<long> ListenersAsync(string channel) =>
-        await Redis.GetServers()[0].SubscriptionSubscriberCountAsync(RedisChannel.Literal(channel));
+    public Task<long> ListenersAsync(string channel) => BusListeners.CountAsync(Redis, channel);
 
     /// <summary>Waits until PUBSUB NUMSUB of <paramref name="channel"/> is <paramref name="expected"/>.</summary>
     public Task ListenersBecomeAsync(string channel, long expected, TimeSpan? limit = null, Func<string>? logs = null)

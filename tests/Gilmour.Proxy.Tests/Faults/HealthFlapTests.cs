@@ -71,8 +71,8 @@ public sealed class HealthFlapTests(ITestOutputHelper output)
     {
         async Task<bool> AgreesAsync() =>
             (await harness.Control.GetAnswerAsync($"/nodes/{id}")).Body.GetProperty("status").GetString() == status
-            && await SubscribersAsync(redis, "gilmour.request.flap.echo") == expectedSubscribers
-            && await SubscribersAsync(redis, "gilmour.slot.flap.events") == expectedSubscribers;
+            && await BusListeners.CountAsync(redis, "gilmour.request.flap.echo") == expectedSubscribers
+            && await BusListeners.CountAsync(redis, "gilmour.slot.flap.events") == expectedSubscribers;
 
         await Eventually.HoldsAsync(AgreesAsync, TimeSpan.FromSeconds(60), () => $"node never settled at {status}\n{harness.Logs}");
         // Settled, not passing through: still so after each of several more probe rounds.
@@ -82,11 +82,5 @@ public sealed class HealthFlapTests(ITestOutputHelper output)
             await Eventually.HoldsAsync(() => node.HealthProbes > probes, TimeSpan.FromSeconds(30), () => $"the node is probed no more\n{harness.Logs}");
             Assert.True(await AgreesAsync(), $"node left {status} with its health unchanged\n{harness.Logs}");
         }
-    }
-
-    private static async Task<long> SubscribersAsync(ConnectionMultiplexer redis, string channel)
-    {
-        var numsub = (RedisResult[])(await redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel))!;
-        return (long)numsub[1];
     }
 }

@@ -5,7 +5,6 @@ using Gilmour.Proxy.Tests.Support;
 using Gilmour.Registry;
 using Gilmour.Requests;
 using Gilmour.Testing;
-using StackExchange.Redis;
 
 namespace Gilmour.Proxy.Tests.Streaming;
 
@@ -113,7 +112,7 @@ public sealed class StreamNodeTests(StreamProxy proxy) : IClassFixture<StreamPro
         await Eventually.HoldsAsync(async () => (await proxy.Registry.GetAsync(node.Id))?.Status == NodeStatus.Unavailable, Limit,
             () => "the node stayed ok after its stream was dropped\n" + proxy.Harness.Logs);
         // Off the bus: nobody subscribes its service, so a request finds no listener.
-        await Eventually.HoldsAsync(async () => await SubscribersAsync(redis, Channels.Request(service)) == 0, Limit, () => "still subscribed");
+        await Eventually.HoldsAsync(async () => await BusListeners.CountAsync(redis, Channels.Request(service)) == 0, Limit, () => "still subscribed");
         var refused = await proxy.Control.PostAsync($"/request/{sender}", $$"""{"topic":"{{service}}","message":1,"timeout":5}""");
         Assert.Equal(404, refused.Code);
 
@@ -210,7 +209,7 @@ public sealed class StreamNodeTests(StreamProxy proxy) : IClassFixture<StreamPro
         var sender = await proxy.RegisterSenderAsync();
         // The dispatcher subscribes for the stream node after its stream opened: until both members hold the
         // channel, the native one is the group's only member.
-        await Eventually.HoldsAsync(async () => await SubscribersAsync(proxy.Redis, Channels.Request(service)) == 2, Limit,
+        await Eventually.HoldsAsync(async () => await BusListeners.CountAsync(proxy.Redis, Channels.Request(service)) == 2, Limit,
             () => "the dispatcher never subscribed for the stream node");
 
         var answers = await Task.WhenAll(Enumerable.Range(1, requests).Select(n => proxy.Control.PostAsync($"/request/{sender}",
@@ -225,7 +224,7 @@ public sealed class StreamNodeTests(StreamProxy proxy) : IClassFixture<StreamPro
         // The group lock goes to whichever member asks first, so the split above depends on scheduling. With the
         // native member gone, the stream node alone serves the group.
         await handler.DisposeAsync();
-        await Eventually.HoldsAsync(async () => await SubscribersAsync(proxy.Redis, Channels.Request(service)) == 1, Limit,
+        await Eventually.HoldsAsync(async () => await BusListeners.CountAsync(proxy.Redis, Channels.Request(service)) == 1, Limit,
             () => "the native member never left the channel");
         var before = node.Requests.Count;
         var alone = await proxy.Control.PostAsync($"/request/{sender}", $$"""{"topic":"{{service}}","message":{{requests + 1}},"timeout":30}""");
@@ -261,11 +260,5 @@ public sealed class StreamNodeTests(StreamProxy proxy) : IClassFixture<StreamPro
         var answer = await proxy.Control.PostAsync($"/request/{sender}", $$"""{"topic":"{{service}}","message":"from a sender","timeout":9}""");
         Assert.True(answer.Code == 200, answer.ToString());
         Assert.Equal(200, (await proxy.Control.PostAsync($"/signal/{sender}", $$"""{"topic":"{{service}}.any","message":1}""")).Code);
-    }
-
-    private static async Task<long> SubscribersAsync(ConnectionMultiplexer redis, string channel)
-    {
-        var numsub = (RedisResult[])(await redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel))!;
-        return (long)numsub[1];
     }
 }
