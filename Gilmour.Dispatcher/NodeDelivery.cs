@@ -135,7 +135,7 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, Deliver
 
     private static ReadOnlyMemoryContent Body(IncomingMessage message, int timeoutSeconds)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = new ArrayBufferWriter<byte>(256 + JsonValueSize.Of(message.Message.Data) + message.Topic.Length + message.Message.Sender.Length);
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();

@@ -7,13 +7,17 @@ namespace Gilmour.Hosting;
 public static class ServiceRuntime
 {
     /// <summary>
-    /// The GC's young-generation budget, 4 MiB. Left to itself the workstation GC grows it to tens of MiB under
-    /// load and keeps that memory resident once the load stops (benchmark: ControlApi 207 MiB, Dispatcher 177 MiB
-    /// idle after a burst; 132–145 and 104–111 with this). A service's per-message garbage dies young, so a small budget
-    /// costs no throughput. Only the environment can set it: the runtime reads no runtimeconfig.json key for it.
+    /// How the GC sizes the services' heaps. Left to itself the workstation GC grows its young-generation budget to
+    /// tens of MiB under load and keeps that memory resident once the load stops; a service's per-message garbage dies
+    /// young, so a 4 MiB budget costs no throughput. Only the environment can set that one: the runtime reads no
+    /// runtimeconfig.json key for it. README has the figures of both settings.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> Environment = new Dictionary<string, string>
     {
         ["DOTNET_GCgen0size"] = "0x400000",
+        // The GC keeps the heap small at the price of more frequent collections, and compacts the large-object heap
+        // when it is too fragmented instead of growing it: large messages leave it full of holes, which under load
+        // would otherwise double a service's peak memory.
+        ["DOTNET_GCConserveMemory"] = "7",
     };
 }

@@ -18,15 +18,30 @@ public static class MessageCodec
     // Every request, reply and signal is encoded on the hot path: one reusable buffer and writer per thread
     // leave the returned array as the only allocation.
     private const int RetainedBufferLimit = 64 * 1024;
+
+    // The fields around the data (code, sender's name, traceparent) and what escaping may add.
+    private const int Envelope = 256;
     [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
     [ThreadStatic] private static Utf8JsonWriter? t_writer;
 
     public static byte[] Encode(Message message)
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
-        var writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
-        buffer.ResetWrittenCount();
-        writer.Reset(buffer);
+        var size = Json.JsonValueSize.Of(message.Data) + message.Sender.Length + Envelope;
+        ArrayBufferWriter<byte> buffer;
+        Utf8JsonWriter writer;
+        if (size > RetainedBufferLimit)
+        {
+            // A large message: one buffer of its size, kept by nobody afterwards.
+            buffer = new ArrayBufferWriter<byte>(size);
+            writer = new Utf8JsonWriter(buffer, WriterOptions);
+        }
+        else
+        {
+            buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+            writer = t_writer ??= new Utf8JsonWriter(buffer, WriterOptions);
+            buffer.ResetWrittenCount();
+            writer.Reset(buffer);
+        }
 
         writer.WriteStartObject();
         writer.WritePropertyName("data"u8);
@@ -40,7 +55,8 @@ public static class MessageCodec
         writer.Flush();
 
         var encoded = buffer.WrittenSpan.ToArray();
-        if (buffer.Capacity > RetainedBufferLimit)
+        if (size > RetainedBufferLimit) writer.Dispose();
+        else if (buffer.Capacity > RetainedBufferLimit)
         {
             t_buffer = null;
             t_writer = null;

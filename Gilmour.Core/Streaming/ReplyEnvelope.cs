@@ -17,7 +17,7 @@ public static class ReplyEnvelope
 
     public static byte[] Encode(string deliveryId, int code, JsonElement data)
     {
-        var buffer = new ArrayBufferWriter<byte>(128);
+        var buffer = new ArrayBufferWriter<byte>(128 + JsonValueSize.Of(data));
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Gilmour.Json;
 using Gilmour.Responding;
 
 namespace Gilmour.Streaming;
@@ -59,7 +60,7 @@ public readonly record struct StreamFrame(StreamFrameKind Kind, string Id, ReadO
 
     private static byte[] Encode(char kind, string id, ReadOnlySpan<byte> eventName, string path, IncomingMessage message, int? timeout)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
+        var buffer = new ArrayBufferWriter<byte>(512 + JsonValueSize.Of(message.Message.Data) + message.Topic.Length + message.Message.Sender.Length + path.Length);
         Write(buffer, $"{kind} {id}\n");
         Write(buffer, "event: "u8);
         Write(buffer, eventName);

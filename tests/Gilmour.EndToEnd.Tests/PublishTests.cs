@@ -24,8 +24,9 @@ public sealed class PublishTests(PublishedManifest manifest) : IClassFixture<Pub
             Assert.StartsWith("project.", project.GetProperty("type").GetString());
             Assert.Equal("{redis.connectionString}", PublishedManifest.Env(project, "ConnectionStrings__redis"));
             Assert.True(project.GetProperty("bindings").TryGetProperty("http", out _), $"{service} has no http binding");
-            // A deployed service keeps the small GC budget its idle memory figures depend on.
+            // A deployed service keeps the GC settings its memory figures depend on.
             Assert.Equal("0x400000", PublishedManifest.Env(project, "DOTNET_GCgen0size"));
+            Assert.Equal("7", PublishedManifest.Env(project, "DOTNET_GCConserveMemory"));
         }
         Assert.True(manifest.Resource("controlapi").GetProperty("bindings").GetProperty("http").GetProperty("external").GetBoolean());
 
