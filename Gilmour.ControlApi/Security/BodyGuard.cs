@@ -49,19 +49,29 @@ public sealed class BodyGuard(RequestDelegate next, IOptions<ControlApiOptions> 
             }
         }
 
-        if (chunked && kestrelLimit is { IsReadOnly: false })
+        // Kestrel keeps a connection's last request between requests: a body put in its place would stay referenced
+        // by every idle keep-alive connection (a large one for as long as the connection lives).
+        var original = request.Body;
+        try
         {
-            kestrelLimit.MaxRequestBodySize = _drainBytes;
-            request.Body = new LimitedBody(request.Body, _maxBodyBytes);
-        }
+            if (chunked && kestrelLimit is { IsReadOnly: false })
+            {
+                kestrelLimit.MaxRequestBodySize = _drainBytes;
+                request.Body = new LimitedBody(request.Body, _maxBodyBytes);
+            }
 
-        if ((request.ContentLength > 0 || chunked) && !await HoldsUtf8Async(request, context.RequestAborted))
+            if ((request.ContentLength > 0 || chunked) && !await HoldsUtf8Async(request, context.RequestAborted))
+            {
+                await ErrorAnswerMiddleware.WriteAsync(context, StatusCodes.Status400BadRequest, "the body is not valid UTF-8 (JSON text must be)");
+                return;
+            }
+
+            await next(context);
+        }
+        finally
         {
-            await ErrorAnswerMiddleware.WriteAsync(context, StatusCodes.Status400BadRequest, "the body is not valid UTF-8 (JSON text must be)");
-            return;
+            request.Body = original;
         }
-
-        await next(context);
     }
 
     /// <summary>
