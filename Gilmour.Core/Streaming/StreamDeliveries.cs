@@ -30,17 +30,21 @@ public sealed class StreamDeliveries(IConnectionMultiplexer redis)
         return receivers
         """;
 
-    // 1 delivered, 0 unknown to this node, 2 timed out, 3 stream closed.
+    // Per reply, in order: 1 delivered, 0 unknown to this node (or answered already, also earlier in the same
+    // batch), 2 timed out, 3 stream closed. ARGV[1] is the node, ARGV[i + 1] the envelope of KEYS[i].
     private const string AnswerScript = """
-        local f = redis.call('HMGET', KEYS[1], 's', 'n', 'r')
-        if not f[1] or f[2] ~= ARGV[1] then return 0 end
-        if f[1] == 'p' then
-          redis.call('DEL', KEYS[1])
-          redis.call('PUBLISH', f[3], ARGV[2])
-          return 1
+        local outcomes = {}
+        for i, key in ipairs(KEYS) do
+          local f = redis.call('HMGET', key, 's', 'n', 'r')
+          if not f[1] or f[2] ~= ARGV[1] then outcomes[i] = 0
+          elseif f[1] == 'p' then
+            redis.call('DEL', key)
+            redis.call('PUBLISH', f[3], ARGV[i + 1])
+            outcomes[i] = 1
+          elseif f[1] == 't' then outcomes[i] = 2
+          else outcomes[i] = 3 end
         end
-        if f[1] == 't' then return 2 end
-        return 3
+        return outcomes
         """;
 
     private const string SignalScript = """
@@ -88,13 +92,37 @@ public sealed class StreamDeliveries(IConnectionMultiplexer redis)
     /// the dispatcher waiting for it (<see cref="ReplyEnvelope"/>) and the delivery is gone.
     /// </summary>
     public async Task<ReplyOutcome> AnswerAsync(string deliveryId, string nodeId, byte[] envelope) =>
-        (long)await _database.ScriptEvaluateAsync(AnswerScript, [RegistryKeys.StreamDelivery(deliveryId)], [nodeId, envelope]) switch
+        (await AnswerAllAsync(nodeId, [deliveryId], [envelope]))[0];
+
+    /// <summary>
+    /// Several replies of one node in one step, each settled as <see cref="AnswerAsync"/> settles one; the outcomes
+    /// come in the order of <paramref name="deliveryIds"/>.
+    /// </summary>
+    public async Task<ReplyOutcome[]> AnswerAllAsync(string nodeId, IReadOnlyList<string> deliveryIds, IReadOnlyList<byte[]> envelopes)
+    {
+        if (deliveryIds.Count != envelopes.Count) throw new ArgumentException("one envelope per delivery", nameof(envelopes));
+        var keys = new RedisKey[deliveryIds.Count];
+        var values = new RedisValue[envelopes.Count + 1];
+        values[0] = nodeId;
+        for (var i = 0; i < keys.Length; i++)
         {
-            1 => ReplyOutcome.Delivered,
-            2 => ReplyOutcome.TimedOut,
-            3 => ReplyOutcome.StreamClosed,
-            _ => ReplyOutcome.Unknown,
-        };
+            keys[i] = RegistryKeys.StreamDelivery(deliveryIds[i]);
+            values[i + 1] = envelopes[i];
+        }
+        var answered = (RedisResult[])(await _database.ScriptEvaluateAsync(AnswerScript, keys, values))!;
+        var outcomes = new ReplyOutcome[answered.Length];
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            outcomes[i] = (long)answered[i] switch
+            {
+                1 => ReplyOutcome.Delivered,
+                2 => ReplyOutcome.TimedOut,
+                3 => ReplyOutcome.StreamClosed,
+                _ => ReplyOutcome.Unknown,
+            };
+        }
+        return outcomes;
+    }
 
     /// <summary>
     /// Ends a pending delivery without its reply (<see cref="ReplyOutcome.TimedOut"/> or

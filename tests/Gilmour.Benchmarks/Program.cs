@@ -75,6 +75,7 @@ if (options.Scale)
     Console.WriteLine("Scale:");
     Console.WriteLine(await ScaleRun.RunAsync(chain, options, rss, cpu));
 }
+Console.WriteLine($"streaming node: {chain.StreamNode.RepliesPerBatch:F1} replies per POST on average over the run");
 if (chain.StreamNode.FailedReplies > 0) Console.WriteLine($"streaming node: {chain.StreamNode.FailedReplies} replies not answered 200");
 // Last: it restarts the Redis everything above runs on.
 Console.WriteLine();

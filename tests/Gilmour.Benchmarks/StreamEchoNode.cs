@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
@@ -10,8 +11,10 @@ namespace Gilmour.Benchmarks;
 /// <summary>
 /// The streaming node of the benchmark: a node that dials out, on a plain HttpClient. It holds
 /// <c>GET /nodes/{id}/stream</c> open, reads its Server-Sent Events as bytes, and answers each request event with
-/// <c>POST /nodes/{id}/replies/{delivery}</c> <c>{"code":200,"data":&lt;the data it got&gt;}</c>, as lean as the
-/// callback echo node, so that the difference measured is the transports'.
+/// <c>{"code":200,"data":&lt;the data it got&gt;}</c>, as lean as the callback echo node, so that the difference
+/// measured is the transports'. It replies as the Python and TypeScript clients do: one <c>POST /nodes/{id}/replies</c>
+/// at a time, carrying every reply that became ready while the previous one was on its way (one reply when idle,
+/// a batch under load).
 /// </summary>
 public sealed class StreamEchoNode : IAsyncDisposable
 {
@@ -19,11 +22,18 @@ public sealed class StreamEchoNode : IAsyncDisposable
     private static readonly byte[] EventRequest = "event: request"u8.ToArray();
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
 
+    /// <summary>The proxy takes at most 1000 replies in one batch.</summary>
+    private const int MaxBatch = 1000;
+
     private readonly HttpClient _http;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<byte[]> _replies = new();
+    private int _sending;
     private Task? _reading;
     private long _failedReplies;
+    private long _batches;
+    private long _batched;
 
     private StreamEchoNode(HttpClient http, string id)
     {
@@ -35,6 +45,9 @@ public sealed class StreamEchoNode : IAsyncDisposable
 
     /// <summary>Replies the proxy did not answer 200 (a request is then an error of its cell too).</summary>
     public long FailedReplies => Interlocked.Read(ref _failedReplies);
+
+    /// <summary>Replies per POST so far: how much the batching saved.</summary>
+    public double RepliesPerBatch => Interlocked.Read(ref _batches) is > 0 and var batches ? (double)Interlocked.Read(ref _batched) / batches : 0;
 
     /// <summary>Registers with transport stream and <paramref name="services"/>, opens the stream, and waits for ready.</summary>
     public static async Task<StreamEchoNode> StartAsync(Uri controlApi, IReadOnlyList<object> services)
@@ -119,34 +132,75 @@ public sealed class StreamEchoNode : IAsyncDisposable
         if (!text.StartsWith(EventRequest)) return;
         var data = text.IndexOf(DataPrefix);
         if (data < 0) return;
-        // Copied out of the pipe's buffer, which the next read reuses; answered without holding up the reading.
-        var json = text[(data + DataPrefix.Length)..].ToArray();
-        _ = ReplyAsync(json);
+        // Copied out of the pipe's buffer, which the next read reuses.
+        _replies.Enqueue(Reply(text[(data + DataPrefix.Length)..]));
+        if (Interlocked.CompareExchange(ref _sending, 1, 0) == 0) _ = SendAsync();
     }
 
-    private async Task ReplyAsync(byte[] json)
+    /// <summary>One reply of a batch: <c>{"id":...,"code":200,"data":&lt;the request's data&gt;}</c>.</summary>
+    private static byte[] Reply(ReadOnlySpan<byte> request)
     {
+        var json = request.ToArray();
+        var (id, data) = Split(json);
+        var head = Encoding.UTF8.GetBytes($"{{\"id\":\"{id}\",\"code\":200,\"data\":");
+        var reply = new byte[head.Length + data.Length + 1];
+        head.CopyTo(reply, 0);
+        data.Span.CopyTo(reply.AsSpan(head.Length));
+        reply[^1] = (byte)'}';
+        return reply;
+    }
+
+    /// <summary>Posts what is queued, one batch at a time, until nothing is left.</summary>
+    private async Task SendAsync()
+    {
+        while (true)
+        {
+            while (!_replies.IsEmpty) await PostBatchAsync();
+            Volatile.Write(ref _sending, 0);
+            // A reply queued after the last look, before the flag went down, would otherwise wait for the next one.
+            if (_replies.IsEmpty || Interlocked.CompareExchange(ref _sending, 1, 0) != 0) return;
+        }
+    }
+
+    private async Task PostBatchAsync()
+    {
+        var body = new ArrayBufferWriter<byte>();
+        body.Write("{\"replies\":["u8);
+        var count = 0;
+        while (count < MaxBatch && _replies.TryDequeue(out var reply))
+        {
+            if (count++ > 0) body.Write(","u8);
+            body.Write(reply);
+        }
+        body.Write("]}"u8);
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _batched, count);
         try
         {
-            var (id, data) = Split(json);
-            var prefix = "{\"code\":200,\"data\":"u8;
-            var body = new byte[prefix.Length + data.Length + 1];
-            prefix.CopyTo(body);
-            data.Span.CopyTo(body.AsSpan(prefix.Length));
-            body[^1] = (byte)'}';
-            using var content = new ByteArrayContent(body);
+            using var content = new ReadOnlyMemoryContent(body.WrittenMemory);
             content.Headers.ContentType = Json;
-            using var response = await _http.PostAsync($"/nodes/{Id}/replies/{id}", content, _stop.Token);
-            await response.Content.ReadAsByteArrayAsync(_stop.Token);
-            if (response.StatusCode != HttpStatusCode.OK) Interlocked.Increment(ref _failedReplies);
+            using var response = await _http.PostAsync($"/nodes/{Id}/replies", content, _stop.Token);
+            var answer = await response.Content.ReadAsByteArrayAsync(_stop.Token);
+            if (response.StatusCode != HttpStatusCode.OK) Interlocked.Add(ref _failedReplies, count);
+            else Interlocked.Add(ref _failedReplies, CountRefused(answer));
         }
         catch (Exception) when (_stop.IsCancellationRequested)
         {
         }
         catch (HttpRequestException)
         {
-            Interlocked.Increment(ref _failedReplies);
+            Interlocked.Add(ref _failedReplies, count);
         }
+    }
+
+    /// <summary>How many results of a batch's answer are not 200.</summary>
+    private static int CountRefused(byte[] answer)
+    {
+        using var document = JsonDocument.Parse(answer);
+        var refused = 0;
+        foreach (var result in document.RootElement.GetProperty("results").EnumerateArray())
+            if (result.GetProperty("status").GetInt32() != 200) refused++;
+        return refused;
     }
 
     /// <summary>The event's delivery id and the raw JSON of its data.</summary>

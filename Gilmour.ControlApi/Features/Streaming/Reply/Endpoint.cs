@@ -41,17 +41,8 @@ public sealed class StreamReplyEndpoint(StreamDeliveries deliveries) : Endpoint<
         if (!StreamDeliveries.IsWellFormed(request.Delivery)) throw new DeliveryNotFoundException(id, NodeIds.Printable(request.Delivery));
 
         var envelope = ReplyEnvelope.Encode(request.Delivery, request.Code ?? Codes.Ok, Payloads.OrNull(request.Data));
-        switch (await deliveries.AnswerAsync(request.Delivery, id, envelope))
-        {
-            case ReplyOutcome.Delivered:
-                await Send.OkAsync(StatusAnswer.Ok, ct);
-                return;
-            case ReplyOutcome.TimedOut:
-                throw new DeliveryGoneException($"delivery {request.Delivery} timed out before node {id} answered: its requester got 499");
-            case ReplyOutcome.StreamClosed:
-                throw new DeliveryGoneException($"node {id}'s stream closed before it answered delivery {request.Delivery}: its requester got 502");
-            default:
-                throw new DeliveryNotFoundException(id, request.Delivery);
-        }
+        if (ReplyRefusal.For(await deliveries.AnswerAsync(request.Delivery, id, envelope), id, request.Delivery) is { } refusal)
+            throw refusal;
+        await Send.OkAsync(StatusAnswer.Ok, ct);
     }
 }
