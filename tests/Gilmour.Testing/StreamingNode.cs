@@ -162,6 +162,17 @@ public sealed class StreamingNode : IAsyncDisposable
         return posted;
     }
 
+    /// <summary>Posts a batch of replies (<c>POST /nodes/{id}/replies</c>) as the node would; returns the proxy's answer.</summary>
+    public async Task<(HttpStatusCode Status, string Body)> ReplyAllAsync(string body, CancellationToken cancellationToken = default)
+    {
+        using var request = Authorized(new HttpRequestMessage(HttpMethod.Post, $"/nodes/{Id}/replies")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        });
+        using var response = await _replyHttp.SendAsync(request, cancellationToken);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(cancellationToken));
+    }
+
     public async ValueTask DisposeAsync() => await CloseStreamAsync();
 
     private HttpRequestMessage Authorized(HttpRequestMessage request)

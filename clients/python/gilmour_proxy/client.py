@@ -8,18 +8,24 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any, Dict, List, Mapping, Optional, Sequence, cast
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union, cast
 
 from .errors import ProxyError
-from .messages import Message, Result
+from .messages import DeliveryReply, Message, ReplyResult, Result
 
-__all__ = ["ProxyClient", "proxy_url_from_environment", "DEFAULT_PROXY_URL"]
+__all__ = ["ProxyClient", "proxy_url_from_environment", "DEFAULT_PROXY_URL", "MAX_BATCH_REPLIES"]
 
 DEFAULT_PROXY_URL = "http://127.0.0.1:5080"
 """Where the app host runs the proxy's control API when nothing else is said."""
 
 DEFAULT_REQUEST_TIMEOUT = 60.0
 """The proxy's own default when a request names no timeout."""
+
+MAX_BATCH_REPLIES = 1000
+"""The most replies the proxy takes in one POST /nodes/{id}/replies."""
+
+ReplyLike = Union[DeliveryReply, Tuple[str, int, Any]]
+"""One reply of ``reply_all``: a DeliveryReply, or its fields as a tuple (delivery id, code, data)."""
 
 
 def proxy_url_from_environment(environ: Optional[Mapping[str, str]] = None) -> str:
@@ -187,6 +193,22 @@ class ProxyClient:
         self._call("POST", f"/nodes/{_quote(node_id)}/replies/{_quote(delivery_id)}", {"code": code, "data": data},
                    node_id=node_id)
 
+    def reply_all(self, node_id: str, replies: Sequence[ReplyLike]) -> List[ReplyResult]:
+        """POST /nodes/{id}/replies: several of a stream node's answers in one call, so that a busy node pays for one
+        HTTP request per batch rather than one per reply. Each reply is taken or refused on its own, as by
+        ``reply``; the answer is one ReplyResult per reply, in the order given (status 200, 404 or 410).
+
+        The proxy refuses the whole batch, taking none of it, with ProxyError 400 when the list is empty, holds more
+        than MAX_BATCH_REPLIES, or one reply is malformed (a code outside 200..599, say); 413 when the body is over
+        its size limit; 503 when it cannot reach Redis."""
+        body = {"replies": [_reply_item(reply) for reply in replies]}
+        answer = self._call("POST", f"/nodes/{_quote(node_id)}/replies", body, node_id=node_id)
+        results: Any = answer.get("results")
+        if not isinstance(results, list):
+            return []
+        return [_reply_result(cast(Dict[str, Any], result))
+                for result in cast(List[Any], results) if isinstance(result, dict)]
+
     def stream_url(self, node_id: str) -> str:
         """GET /nodes/{id}/stream, the Server-Sent Events a stream node reads its deliveries from."""
         return f"{self.base_url}/nodes/{_quote(node_id)}/stream"
@@ -242,6 +264,17 @@ def _subscription(topic: str, path: str, group: Optional[str], timeout: Optional
     if timeout is not None:
         entry["timeout"] = timeout
     return entry
+
+
+def _reply_item(reply: ReplyLike) -> Dict[str, Any]:
+    if not isinstance(reply, DeliveryReply):
+        reply = DeliveryReply(*reply)
+    return {"id": reply.id, "code": reply.code, "data": reply.data}
+
+
+def _reply_result(result: Dict[str, Any]) -> ReplyResult:
+    error = result.get("error")
+    return ReplyResult(str(result.get("id", "")), int(result.get("status") or 0), None if error is None else str(error))
 
 
 def _json_object(raw: bytes) -> Dict[str, Any]:

@@ -59,3 +59,36 @@ class Result:
     def data(self) -> Any:
         """The first result's data: the answer of a plain request."""
         return self.messages[0].data if self.messages else None
+
+
+@dataclass(frozen=True)
+class DeliveryReply:
+    """A stream node's answer to one request event, as ``ProxyClient.reply_all`` posts it.
+
+    id: the request event's ``id`` (the delivery id the proxy issued).
+    code: the Gilmour code the requester gets (200..599).
+    data: the reply's data, any JSON value.
+    """
+
+    id: str
+    code: int = 200
+    data: Any = None
+
+
+@dataclass(frozen=True)
+class ReplyResult:
+    """What the proxy did with one reply of a batch.
+
+    status: 200 taken (handed to the requester); 404 the proxy never sent this id to this node, or it was answered
+    already; 410 the request ended first (it timed out and its requester got 499, or the stream closed and it got
+    502).
+    error: the proxy's reason when the reply was not taken.
+    """
+
+    id: str
+    status: int
+    error: Optional[str] = None
+
+    @property
+    def taken(self) -> bool:
+        return self.status == 200

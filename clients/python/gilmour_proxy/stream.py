@@ -1,4 +1,4 @@
-"""The stream transport: the node dials out to ``GET /nodes/{id}/stream`` and answers with POSTed replies."""
+"""The stream transport: the node dials out to ``GET /nodes/{id}/stream`` and answers with POSTed batches of replies."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import random
 import socket
 import threading
+import time
 import urllib.parse
 from http import HTTPStatus
 from typing import Any, Dict, Optional, Set, cast
@@ -16,8 +17,9 @@ from typing import Any, Dict, Optional, Set, cast
 from .client import ProxyClient
 from .errors import ProxyError
 from .events import Comment, EventParser, ServerSentEvent
-from .messages import Delivery
+from .messages import Delivery, DeliveryReply
 from .registration import FIRST_RETRY_DELAY, LAST_RETRY_DELAY, Registration
+from .replies import ReplySender
 from .routes import Routes
 
 log = logging.getLogger("gilmour_proxy")
@@ -37,6 +39,8 @@ class NodeStream:
     dead connection that TCP alone may take minutes to notice). It is not reopened after the proxy closed it
     because a newer stream of the same node replaced it: two processes holding one node would otherwise take the
     stream from each other forever.
+
+    Replies go through one ReplySender: at once when no POST is in flight, otherwise together in the next POST.
     """
 
     def __init__(self, proxy: ProxyClient, registration: Registration, routes: Routes, stopping: threading.Event,
@@ -50,6 +54,7 @@ class NodeStream:
         self._pool = concurrent.futures.ThreadPoolExecutor(max_concurrency, thread_name_prefix="gilmour-delivery")
         self._in_flight: Set["concurrent.futures.Future[None]"] = set()
         self._in_flight_lock = threading.Lock()
+        self._replies = ReplySender(proxy)
         self._connection: Optional[http.client.HTTPConnection] = None
         self._connection_lock = threading.Lock()
         self._thread: Optional[threading.Thread] = None
@@ -72,8 +77,8 @@ class NodeStream:
         return self._settled.wait(timeout)
 
     def stop(self) -> None:
-        """Closes the stream (no new deliveries), then lets running handlers finish and reply, for at most
-        ``drain_seconds``."""
+        """Closes the stream (no new deliveries), then lets running handlers finish and their replies, queued ones
+        too, reach the proxy, for at most ``drain_seconds`` in all."""
         self._stopping.set()
         self._settled.set()
         self._interrupt()
@@ -81,7 +86,10 @@ class NodeStream:
             self._thread.join(self.idle_timeout)
         with self._in_flight_lock:
             running = set(self._in_flight)
+        deadline = time.monotonic() + self.drain_seconds
         concurrent.futures.wait(running, self.drain_seconds)
+        # A handler that queued its reply behind a POST in flight has returned already; its reply has not gone yet.
+        self._replies.wait_idle(max(0.0, deadline - time.monotonic()))
         self._pool.shutdown(wait=False)
 
     # -- the reconnecting loop -------------------------------------------------------------------------------------
@@ -233,16 +241,8 @@ class NodeStream:
             log.warning("%s for %s at %s, which this node does not serve", kind, delivery.topic, path)
         else:
             code, data = route.answer(delivery)
-        if kind != "request":
-            return
-        try:
-            self._proxy.reply(node_id, str(fields.get("id", "")), code, data)
-        except ProxyError as error:
-            if error.status in (HTTPStatus.NOT_FOUND, HTTPStatus.GONE):
-                # The requester already got 499: the answer came after the request's timeout.
-                log.info("reply to %s on %s not taken (%s)", fields.get("id"), delivery.topic, error)
-            else:
-                log.warning("could not reply to %s on %s: %s", fields.get("id"), delivery.topic, error)
+        if kind == "request":
+            self._replies.send(node_id, DeliveryReply(str(fields.get("id", "")), code, data), delivery.topic)
 
 
 def _refusal(raw: bytes, reason: str) -> str:

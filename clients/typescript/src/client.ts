@@ -7,6 +7,9 @@ import { Message, Result } from "./messages";
 /** The proxy's own default when a request names no timeout. */
 const DEFAULT_REQUEST_TIMEOUT_SECONDS = 60;
 
+/** The most replies `POST /nodes/{id}/replies` takes in one call. */
+export const MAX_REPLIES_PER_BATCH = 1000;
+
 /** `callback` (the proxy calls the node's HTTP server), `stream` (the node reads an event stream), `none` (send only). */
 export type Transport = "callback" | "stream" | "none";
 
@@ -45,6 +48,24 @@ export interface ProxyClientOptions {
    * node's health and made its subscriptions live; giving up earlier would make the node register twice.
    */
   registrationTimeoutSeconds?: number;
+}
+
+/** One reply of a batch: the `id` of the request event it answers, its code (default 200) and data (default null). */
+export interface StreamReply {
+  id: string;
+  code?: number;
+  data?: unknown;
+}
+
+/**
+ * What became of one reply of a batch: `status` 200 taken (handed to the requester), 404 the proxy never sent this
+ * id to this node or it was answered already, 410 the request ended first (timed out: the requester got 499; or the
+ * stream closed: 502). `error` says why when it is not 200.
+ */
+export interface ReplyResult {
+  id: string;
+  status: number;
+  error?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -222,6 +243,19 @@ export class ProxyClient {
     });
   }
 
+  /**
+   * POST /nodes/{id}/replies: a stream node's answers to several requests (1 to 1000) in one call, each taken or
+   * refused on its own as `reply` would be; resolves one result per reply, in the order given. It rejects only when
+   * the proxy refuses the whole batch (400 malformed, 401/403 credentials, 413 too large, 503 Redis unreachable),
+   * and then none of it was taken.
+   */
+  async replyAll(nodeId: string, replies: readonly StreamReply[]): Promise<ReplyResult[]> {
+    // Only the three fields: the proxy refuses a batch with an unknown field in it.
+    const body = { replies: replies.map(({ id, code, data }) => ({ id, code: code ?? 200, data: data ?? null })) };
+    const answer = await this.call("POST", `/nodes/${quote(nodeId)}/replies`, { nodeId, body });
+    return ((answer.results as Json[] | undefined) ?? []).map(replyResult);
+  }
+
   /** GET /nodes/{id}/stream, the Server-Sent Events a stream node reads its deliveries from. */
   streamUrl(nodeId: string): string {
     return `${this.baseUrl}/nodes/${quote(nodeId)}/stream`;
@@ -278,6 +312,12 @@ function query(topic: string, path: string | undefined): string {
   const parameters = new URLSearchParams({ topic });
   if (path !== undefined) parameters.set("path", path);
   return parameters.toString();
+}
+
+function replyResult(result: Json): ReplyResult {
+  const read: ReplyResult = { id: String(result.id ?? ""), status: Number(result.status ?? 0) };
+  if (typeof result.error === "string") read.error = result.error;
+  return read;
 }
 
 function jsonObject(text: string): Json {

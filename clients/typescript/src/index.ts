@@ -6,8 +6,10 @@
  * out to the proxy and reads its deliveries from a Server-Sent Events stream. A service's answer becomes the Gilmour
  * reply's data and code; a slot's answer is ignored. A program that only sends uses a Sender.
  */
-export { ProxyClient } from "./client";
-export type { ProxyClientOptions, Registered, RegisterOptions, Subscription, Transport } from "./client";
+export { MAX_REPLIES_PER_BATCH, ProxyClient } from "./client";
+export type {
+  ProxyClientOptions, Registered, RegisterOptions, ReplyResult, StreamReply, Subscription, Transport,
+} from "./client";
 export { DEFAULT_PROXY_URL, proxyUrlFromEnvironment } from "./environment";
 export type { Environment } from "./environment";
 export { ProxyError } from "./errors";

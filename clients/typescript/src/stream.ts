@@ -1,4 +1,4 @@
-/** The stream transport: the node dials out to `GET /nodes/{id}/stream` and answers with POSTed replies. */
+/** The stream transport: the node dials out to `GET /nodes/{id}/stream` and answers with batches of POSTed replies. */
 
 import { describe, ProxyClient } from "./client";
 import { ProxyError } from "./errors";
@@ -6,6 +6,7 @@ import { EventParser, ServerSentEvent } from "./events";
 import type { Logger } from "./logger";
 import type { Delivery } from "./messages";
 import { FIRST_RETRY_DELAY_MS, LAST_RETRY_DELAY_MS, Registration } from "./registration";
+import { ReplySender } from "./replies";
 import type { Answer, Routes } from "./routes";
 import { pause } from "./stopping";
 
@@ -51,7 +52,9 @@ export class NodeStream {
   private settled = false;
   private loop: Promise<void> | undefined;
   private current: AbortController | undefined;
+  /** Deliveries being handled and replied to: `stop()` waits for them. */
   private readonly inFlight = new Set<Promise<void>>();
+  private replies: ReplySender | undefined;
 
   constructor(
     private readonly proxy: ProxyClient,
@@ -104,7 +107,11 @@ export class NodeStream {
     this.current?.abort(new Error("interrupted"));
   }
 
-  /** Closes the stream (no new deliveries), then lets running handlers finish and reply, for at most `drainSeconds`. */
+  /**
+   * Closes the stream (no new deliveries), then lets running handlers finish and reply, for at most `drainSeconds`.
+   * A delivery counts as done once the POST carrying its reply has returned, so queued replies go out before this
+   * resolves.
+   */
   async stop(): Promise<void> {
     this.interrupt();
     await this.loop;
@@ -261,17 +268,16 @@ export class NodeStream {
       answer = { code: 404, data: { status: `this node serves nothing at ${path}` } };
     }
     if (kind !== "request") return;
-    const id = String(fields.id ?? "");
-    try {
-      await this.proxy.reply(nodeId, id, answer.code, answer.data);
-    } catch (error) {
-      if (error instanceof ProxyError && (error.status === 404 || error.status === 410)) {
-        // The requester already got 499: the answer came after the request's timeout.
-        this.log.info(`reply to ${id} on ${delivery.topic} not taken (${error.message})`);
-      } else {
-        this.log.warn(`could not reply to ${id} on ${delivery.topic}: ${describe(error)}`);
-      }
-    }
+    await this.sender(nodeId).send(String(fields.id ?? ""), delivery.topic, answer);
+  }
+
+  /**
+   * The reply sender of `nodeId`: one per node, so replies that become ready together share a POST. A node that
+   * registered again under a new id gets a new one; replies still due under the old id go out through the old one.
+   */
+  private sender(nodeId: string): ReplySender {
+    if (this.replies?.nodeId !== nodeId) this.replies = new ReplySender(this.proxy, nodeId, this.log);
+    return this.replies;
   }
 
   private settle(): void {

@@ -3,8 +3,9 @@
  * demand: fall silent in the middle of a stream, refuse it a few times, close it for a chosen reason.
  *
  * It serves, on loopback: POST /nodes (ids node-1, node-2, ... with tokens token-1, ...), GET /nodes/{id}/stream
- * (each accepted stream is handed to the test as a ScriptedStream), POST /nodes/{id}/replies/{delivery} (recorded)
- * and DELETE /nodes/{id} (recorded).
+ * (each accepted stream is handed to the test as a ScriptedStream), POST /nodes/{id}/replies/{delivery} and
+ * POST /nodes/{id}/replies (each reply recorded alike, whichever route carried it), and DELETE /nodes/{id}
+ * (recorded).
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,9 +15,22 @@ import { PATIENCE_MS } from "./support";
 export interface RecordedReply {
   nodeId: string;
   deliveryId: string;
+  /** As the single route takes it; a batch's item is filled in with the proxy's defaults (code 200, data null). */
   body: { code: number; data: unknown };
   authorization: string | undefined;
+  /** Which reply POST carried it: its index in `ScriptedProxy.replyPosts`. */
+  post: number;
 }
+
+/** One POST of replies as it arrived, whatever the proxy answered it with. */
+export interface RecordedPost {
+  /** POST /nodes/{id}/replies rather than POST /nodes/{id}/replies/{delivery}. */
+  batch: boolean;
+  deliveryIds: string[];
+}
+
+/** What a batch item must look like for the real proxy to take the batch. */
+const REPLY_FIELDS = new Set(["id", "code", "data"]);
 
 /** One open stream: what the test writes goes out as Server-Sent Events. */
 export class ScriptedStream {
@@ -83,7 +97,14 @@ export class ScriptedProxy {
   readonly refusals: number[] = [];
   readonly registrations: Array<Record<string, unknown>> = [];
   readonly deletions: string[] = [];
+  /** Every reply POST, in the order they arrived. */
+  readonly replyPosts: RecordedPost[] = [];
+  /** Statuses to answer whole reply POSTs with, in turn (nothing of such a POST is taken). */
+  readonly replyPostRefusals: number[] = [];
+  /** The status a batch's result gives a delivery (default 200). */
+  readonly replyStatuses = new Map<string, number>();
   streamRequests = 0;
+  private readonly holds: Array<Promise<void>> = [];
   private readonly open = new Set<ServerResponse>();
   private readonly server: Server;
 
@@ -109,6 +130,16 @@ export class ScriptedProxy {
     return this.replies.take("reply");
   }
 
+  /**
+   * Holds the next reply POST open: its replies are recorded when it arrives, but it is answered only once the
+   * returned function is called, so replies that become ready meanwhile have to wait for it.
+   */
+  holdReplyPost(): () => void {
+    let release!: () => void;
+    this.holds.push(new Promise<void>((resolve) => (release = resolve)));
+    return release;
+  }
+
   async stop(): Promise<void> {
     for (const response of this.open) response.end();
     this.server.closeAllConnections();
@@ -126,10 +157,13 @@ export class ScriptedProxy {
       return answer(response, 201, { id: `node-${n}`, status: "unavailable", token: `token-${n}` });
     }
     if (request.method === "POST" && parts.length === 4 && parts[2] === "replies") {
-      this.replies.put({
-        nodeId: parts[1], deliveryId: parts[3], body: JSON.parse(text), authorization: request.headers.authorization,
-      });
-      return answer(response, 200, { status: "ok" });
+      const body = JSON.parse(text) as { code: number; data: unknown };
+      return this.replied(request, response, parts[1], [{ id: parts[3], code: body.code, data: body.data }], false);
+    }
+    if (request.method === "POST" && parts.length === 3 && parts[2] === "replies") {
+      const items = batchItems(text);
+      if (typeof items === "string") return answer(response, 400, { status: items });
+      return this.replied(request, response, parts[1], items, true);
     }
     if (request.method === "DELETE" && parts.length === 2) {
       this.deletions.push(parts[1]);
@@ -148,9 +182,62 @@ export class ScriptedProxy {
     }
     answer(response, 404, { status: "no such route" });
   }
+
+  /** Records one reply POST (held open if the test asked), answered as the route that got it answers. */
+  private async replied(
+    request: IncomingMessage, response: ServerResponse, nodeId: string, items: BatchItem[], batch: boolean,
+  ): Promise<void> {
+    const post = this.replyPosts.push({ batch, deliveryIds: items.map((item) => item.id) }) - 1;
+    const hold = this.holds.shift();
+    const refusal = this.replyPostRefusals.shift();
+    if (refusal === undefined) {
+      for (const item of items) {
+        this.replies.put({
+          nodeId,
+          deliveryId: item.id,
+          body: { code: item.code ?? 200, data: item.data ?? null },
+          authorization: request.headers.authorization,
+          post,
+        });
+      }
+    }
+    await hold;
+    if (refusal !== undefined) return answer(response, refusal, { status: `refused with ${refusal} by the script` });
+    const results = items.map((item) => {
+      const status = this.replyStatuses.get(item.id) ?? 200;
+      return status === 200 ? { id: item.id, status } : { id: item.id, status, error: `given ${status} by the script` };
+    });
+    if (!batch) {
+      const { status } = results[0];
+      return answer(response, status, status === 200 ? { status: "ok" } : { status: results[0].error });
+    }
+    answer(response, 200, { results });
+  }
+}
+
+interface BatchItem {
+  id: string;
+  code?: number;
+  data?: unknown;
+}
+
+/** A batch's replies, or why the real proxy would refuse the batch with 400. */
+function batchItems(text: string): BatchItem[] | string {
+  const body = JSON.parse(text) as { replies?: unknown };
+  if (!Array.isArray(body.replies) || body.replies.length < 1 || body.replies.length > 1000)
+    return "replies must be a list of 1 to 1000 replies";
+  for (const item of body.replies as unknown[]) {
+    if (item === null || typeof item !== "object") return "a reply must be an object";
+    const fields = Object.keys(item);
+    if (fields.some((field) => !REPLY_FIELDS.has(field))) return `a reply has an unknown field: ${fields.join(", ")}`;
+    if (typeof (item as BatchItem).id !== "string") return "a reply's id must be a string";
+  }
+  return body.replies as BatchItem[];
 }
 
 function answer(response: ServerResponse, status: number, value: unknown): void {
+  // A held POST may outlive the connection it came on (the node stopped, the proxy closed it).
+  if (response.destroyed) return;
   const payload = JSON.stringify(value);
   response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) });
   response.end(payload);

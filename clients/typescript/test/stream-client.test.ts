@@ -15,15 +15,18 @@ describe("a stream node", () => {
   let node: Node;
   let log: ListeningLogger;
   let signals: Delivery[];
+  let priced: Delivery[];
 
   beforeEach(async () => {
     proxy = await ScriptedProxy.start();
     log = new ListeningLogger();
     signals = [];
+    priced = [];
     node = new Node(new ProxyClient(proxy.url), { transport: "stream", logger: log, streamIdleTimeoutSeconds: 30 })
       .service(
         "shop.price",
         (d) => {
+          priced.push(d);
           if (d.data === "bad") throw new Error("bad sku");
           if (d.data === "gone") return new Reply({ error: "no such sku" }, 404);
           return { sku: d.data, price: 42 };
@@ -47,6 +50,16 @@ describe("a stream node", () => {
     return stream;
   }
 
+  /** Sends a request event for shop.price (or the service at `path`). */
+  function request(stream: ScriptedStream, id: string, data: unknown, path = "/services/shop.price"): void {
+    stream.event("request", { id, path, topic: "shop.price", sender: "s", data, timeout: 5 });
+  }
+
+  /** Lets every reply whose handler has returned reach the reply sender's queue (a few promise steps on). */
+  function settle(): Promise<void> {
+    return new Promise((resolve) => setImmediate(resolve));
+  }
+
   it("registers with the stream transport and no port", async () => {
     await start();
     const registration = proxy.registrations[0];
@@ -66,6 +79,92 @@ describe("a stream node", () => {
     assert.equal(stream.authorization, "Bearer token-1");
     assert.deepEqual([reply.nodeId, reply.deliveryId, reply.authorization], ["node-1", "d-1", "Bearer token-1"]);
     assert.deepEqual(reply.body, { code: 200, data: { sku: "A-1", price: 42 } });
+    assert.deepEqual(proxy.replyPosts, [{ batch: true, deliveryIds: ["d-1"] }]);
+  });
+
+  it("replies at once when idle and batches the replies that became ready during a POST", async () => {
+    const stream = await start();
+    const release = proxy.holdReplyPost();
+    request(stream, "d-1", "A-1");
+    const first = await proxy.nextReply();
+    for (const id of ["d-2", "d-3", "d-4"]) request(stream, id, id);
+    await eventually(() => priced.length === 4, () => `${priced.length} handled`);
+    await settle();
+
+    assert.equal(proxy.replyPosts.length, 1, "a reply went out while the first POST was in flight");
+    release();
+    const later = [await proxy.nextReply(), await proxy.nextReply(), await proxy.nextReply()];
+
+    assert.deepEqual([first.deliveryId, first.post], ["d-1", 0]);
+    assert.deepEqual(later.map((reply) => [reply.deliveryId, reply.post]), [["d-2", 1], ["d-3", 1], ["d-4", 1]]);
+    assert.deepEqual(later[2].body, { code: 200, data: { sku: "d-4", price: 42 } });
+    assert.deepEqual(proxy.replyPosts.map((post) => post.deliveryIds), [["d-1"], ["d-2", "d-3", "d-4"]]);
+  });
+
+  it("logs a reply the proxy did not take inside a batch and goes on replying", async () => {
+    const stream = await start();
+    proxy.replyStatuses.set("late", 410);
+    const release = proxy.holdReplyPost();
+    request(stream, "first", "A");
+    await proxy.nextReply();
+    request(stream, "late", "B");
+    request(stream, "after", "C");
+    await eventually(() => priced.length === 3, () => `${priced.length} handled`);
+    await settle();
+    release();
+
+    assert.deepEqual([(await proxy.nextReply()).deliveryId, (await proxy.nextReply()).deliveryId], ["late", "after"]);
+    await eventually(
+      () => log.lines.find((line) => line.startsWith("info reply to late on shop.price not taken (410")),
+      () => log.lines.join("\n"),
+    );
+    request(stream, "later", "D");
+    const later = await proxy.nextReply();
+
+    assert.deepEqual([later.deliveryId, later.post], ["later", 2]);
+    assert.equal(log.lines.filter((line) => line.startsWith("warn")).length, 0, log.lines.join("\n"));
+  });
+
+  it("warns for each reply of a refused POST and goes on replying", async () => {
+    const stream = await start();
+    proxy.replyPostRefusals.push(503);
+    request(stream, "lost", "A");
+    await eventually(
+      () => log.lines.find((line) => line.startsWith("warn could not reply to lost on shop.price: 503")),
+      () => log.lines.join("\n"),
+    );
+
+    request(stream, "kept", "B");
+
+    assert.equal((await proxy.nextReply()).deliveryId, "kept");
+    assert.deepEqual(proxy.replyPosts.map((post) => post.deliveryIds), [["lost"], ["kept"]]);
+  });
+
+  it("sends the replies still queued before stop() resolves", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let slowStarted = false;
+    node.service("shop.slow", async (d) => {
+      slowStarted = true;
+      await gate;
+      return { slow: d.data };
+    });
+    const stream = await start();
+    const release = proxy.holdReplyPost();
+    request(stream, "quick", "A");
+    await proxy.nextReply();
+    request(stream, "slow", "B", "/services/shop.slow");
+    await eventually(() => slowStarted, () => "the slow service was not called");
+
+    const stopping = node.stop();
+    open(); // the slow reply becomes ready while the quick one's POST is still held, so it waits in the queue
+    await settle();
+    release();
+    await stopping;
+
+    assert.deepEqual(proxy.replyPosts.map((post) => post.deliveryIds), [["quick"], ["slow"]]);
+    assert.deepEqual((await proxy.nextReply()).body, { code: 200, data: { slow: "B" } });
+    assert.deepEqual(proxy.deletions, ["node-1"]);
   });
 
   it("replies to a chosen code, a failing handler and an unserved path", async () => {

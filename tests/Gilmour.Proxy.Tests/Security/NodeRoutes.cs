@@ -24,6 +24,8 @@ public sealed record NodeRoute(string Method, string Template, string? Body)
         new("DELETE", "/nodes/{id}/services?topic=secured.service", null),
         new("POST", "/signal/{id}", """{"topic":"secured.signal","message":{"n":1}}"""),
         new("POST", "/request/{id}", """{"topic":"secured.nobody","timeout":1}"""),
+        // A batch of replies answers 200 with each reply's fate (here 404: no such delivery).
+        new("POST", "/nodes/{id}/replies", """{"replies":[{"id":"0123456789abcdef0123456789abcdef","data":1}]}"""),
         new("DELETE", "/nodes/{id}", null),
     ];
 

@@ -33,7 +33,43 @@ public sealed class HostileReplies(int seed, string nodeId, string otherNodeId, 
         for (var i = 0; i < count; i++) yield return Next();
     }
 
-    private HostileReply Next() => _random.Next(3) == 0 ? NotTheNodesToAnswer() : BrokenBody();
+    private HostileReply Next() => _random.Next(6) switch
+    {
+        0 or 1 => NotTheNodesToAnswer(),
+        2 => BrokenBatch(),
+        _ => BrokenBody(),
+    };
+
+    /// <summary>
+    /// A batch (<c>POST /nodes/{id}/replies</c>) holding a good reply to the pending delivery and something broken:
+    /// a batch is taken whole or not at all, so it must be refused and the good reply with it.
+    /// </summary>
+    private HostileReply BrokenBatch()
+    {
+        var good = $$"""{"id":"{{pendingDelivery}}","data":"must not be taken"}""";
+        var broken = _random.Next(10) switch
+        {
+            0 => $$"""{"id":"{{pendingDelivery}}","code":{{Pick("600", "199", "\"200\"", "200.5", "true")}}}""",
+            1 => $$"""{"id":{{Pick("7", "null", "true", "[]", "{}")}}}""",
+            2 => "null",
+            3 => """{"code":200,"data":1}""",
+            4 => $$"""{"id":"{{Hex(32)}}","{{Pick("extra", "Data", "ID", "status")}}":1}""",
+            5 => Pick("\"text\"", "42", "[1]"),
+            6 => $$"""{"id":"{{Hex(32)}}","data":"\udc00"}""",
+            7 => $$"""{"id":"{{Hex(32)}}","data":1,"data":2}""",
+            8 => "{\"id\":\"" + Hex(32) + "\",\"data\":" + new string('[', 500) + new string(']', 500) + "}",
+            _ => $$"""{"id":"{{Hex(32)}}","data":""",
+        };
+        var items = _random.Next(2) == 0 ? $"{good},{broken}" : $"{broken},{good}";
+        var path = $"/nodes/{nodeId}/replies";
+        return _random.Next(8) switch
+        {
+            0 => Json(path, Pick("""{"replies":[]}""", """{"replies":{}}""", """{"replies":"x"}""", "{}", "[]", "null"), "batch without replies"),
+            1 => Json(path, $$"""{"replies":[{{good}}],"{{Pick("extra", "Replies", "id")}}":1}""", "unknown field beside replies"),
+            2 => new(path, InvalidUtf8($$"""{"replies":[{{good}}]}"""), "application/json", "batch of invalid UTF-8"),
+            _ => Json(path, $$"""{"replies":[{{items}}]}""", "batch with a broken reply"),
+        };
+    }
 
     private HostileReply NotTheNodesToAnswer()
     {
