@@ -38,7 +38,7 @@ export class ReplySender {
   send(id: string, topic: string, answer: Answer): Promise<void> {
     return new Promise((posted) => {
       this.queue.push({ id, topic, answer, posted });
-      if (this.sending || !this.sending) void this.drain();
+      if (!this.sending) void this.drain();
     });
   }
 
