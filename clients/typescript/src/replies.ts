@@ -1,6 +1,7 @@
 /** A stream node's replies on their way to the proxy, in batches of what became ready together. */
 
 import { describe, MAX_REPLIES_PER_BATCH, ProxyClient, ReplyResult } from "./client";
+import { ProxyError } from "./errors";
 import type { Logger } from "./logger";
 import type { Answer } from "./routes";
 
@@ -52,24 +53,39 @@ export class ReplySender {
     }
   }
 
-  /** One POST; a failed one is logged for each reply it carried and does not stop the replies after it. */
+  /**
+   * Sends one batch (in halves, one after the other, if the proxy refused it whole as malformed or too large). A
+   * failure is logged for each reply it concerned and does not stop the replies after it.
+   */
   private async post(batch: Queued[]): Promise<void> {
     try {
-      let results: ReplyResult[];
-      try {
-        results = await this.proxy.replyAll(
-          this.nodeId,
-          batch.map(({ id, answer }) => ({ id, code: answer.code, data: answer.data })),
-        );
-      } catch (error) {
-        for (const queued of batch) this.log.warn(`could not reply to ${queued.id} on ${queued.topic}: ${describe(error)}`);
-        return;
-      }
-      // The proxy answers one result per reply, in the order given.
-      batch.forEach((queued, i) => this.report(queued, results[i]));
+      await this.attempt(batch);
     } finally {
       for (const queued of batch) queued.posted();
     }
+  }
+
+  private async attempt(batch: Queued[]): Promise<void> {
+    let results: ReplyResult[];
+    try {
+      results = await this.proxy.replyAll(
+        this.nodeId,
+        batch.map(({ id, answer }) => ({ id, code: answer.code, data: answer.data })),
+      );
+    } catch (error) {
+      if (batch.length > 1 && error instanceof ProxyError && (error.status === 400 || error.status === 413)) {
+        // The proxy took none of a batch it found malformed or too large; had each reply gone alone, only the bad one
+        // (a code outside 200..599, say) or the oversized one would have been refused. The halves go again, in turn.
+        const half = Math.ceil(batch.length / 2);
+        await this.attempt(batch.slice(0, half));
+        await this.attempt(batch.slice(half));
+        return;
+      }
+      for (const queued of batch) this.log.warn(`could not reply to ${queued.id} on ${queued.topic}: ${describe(error)}`);
+      return;
+    }
+    // The proxy answers one result per reply, in the order given.
+    batch.forEach((queued, i) => this.report(queued, results[i]));
   }
 
   private report(queued: Queued, result: ReplyResult | undefined): void {

@@ -101,7 +101,7 @@ export class ScriptedProxy {
   readonly replyPosts: RecordedPost[] = [];
   /** Statuses to answer whole reply POSTs with, in turn (nothing of such a POST is taken). */
   readonly replyPostRefusals: number[] = [];
-  /** The status a batch's result gives a delivery (default 200). */
+  /** The status a reply to this delivery gets, on either route (default 200). */
   readonly replyStatuses = new Map<string, number>();
   streamRequests = 0;
   private readonly holds: Array<Promise<void>> = [];
@@ -161,9 +161,9 @@ export class ScriptedProxy {
       return this.replied(request, response, parts[1], [{ id: parts[3], code: body.code, data: body.data }], false);
     }
     if (request.method === "POST" && parts.length === 3 && parts[2] === "replies") {
-      const items = batchItems(text);
-      if (typeof items === "string") return answer(response, 400, { status: items });
-      return this.replied(request, response, parts[1], items, true);
+      const body = JSON.parse(text) as { replies?: unknown };
+      const items = Array.isArray(body.replies) ? (body.replies as BatchItem[]) : [];
+      return this.replied(request, response, parts[1], items, true, malformed(body.replies));
     }
     if (request.method === "DELETE" && parts.length === 2) {
       this.deletions.push(parts[1]);
@@ -183,12 +183,20 @@ export class ScriptedProxy {
     answer(response, 404, { status: "no such route" });
   }
 
-  /** Records one reply POST (held open if the test asked), answered as the route that got it answers. */
+  /**
+   * Records one reply POST (held open if the test asked), answered as the route that got it answers; a batch the
+   * real proxy would refuse as malformed (`malformedBecause`) is answered 400 and nothing of it is taken.
+   */
   private async replied(
     request: IncomingMessage, response: ServerResponse, nodeId: string, items: BatchItem[], batch: boolean,
+    malformedBecause?: string,
   ): Promise<void> {
-    const post = this.replyPosts.push({ batch, deliveryIds: items.map((item) => item.id) }) - 1;
+    const post = this.replyPosts.push({ batch, deliveryIds: items.map((item) => String(item?.id)) }) - 1;
     const hold = this.holds.shift();
+    if (malformedBecause !== undefined) {
+      await hold;
+      return answer(response, 400, { status: malformedBecause });
+    }
     const refusal = this.replyPostRefusals.shift();
     if (refusal === undefined) {
       for (const item of items) {
@@ -221,18 +229,20 @@ interface BatchItem {
   data?: unknown;
 }
 
-/** A batch's replies, or why the real proxy would refuse the batch with 400. */
-function batchItems(text: string): BatchItem[] | string {
-  const body = JSON.parse(text) as { replies?: unknown };
-  if (!Array.isArray(body.replies) || body.replies.length < 1 || body.replies.length > 1000)
+/** Why the real proxy would refuse a batch whose `replies` are these with 400, if it would. */
+function malformed(replies: unknown): string | undefined {
+  if (!Array.isArray(replies) || replies.length < 1 || replies.length > 1000)
     return "replies must be a list of 1 to 1000 replies";
-  for (const item of body.replies as unknown[]) {
+  for (const item of replies as unknown[]) {
     if (item === null || typeof item !== "object") return "a reply must be an object";
     const fields = Object.keys(item);
     if (fields.some((field) => !REPLY_FIELDS.has(field))) return `a reply has an unknown field: ${fields.join(", ")}`;
-    if (typeof (item as BatchItem).id !== "string") return "a reply's id must be a string";
+    const { id, code } = item as BatchItem;
+    if (typeof id !== "string") return "a reply's id must be a string";
+    if (code !== undefined && !(Number.isInteger(code) && code >= 200 && code <= 599))
+      return `the code of reply ${id} must be between 200 and 599`;
   }
-  return body.replies as BatchItem[];
+  return undefined;
 }
 
 function answer(response: ServerResponse, status: number, value: unknown): void {

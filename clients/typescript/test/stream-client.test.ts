@@ -29,6 +29,7 @@ describe("a stream node", () => {
           priced.push(d);
           if (d.data === "bad") throw new Error("bad sku");
           if (d.data === "gone") return new Reply({ error: "no such sku" }, 404);
+          if (d.data === "odd") return new Reply("odd", 700);
           return { sku: d.data, price: 42 };
         },
         { group: "shop" },
@@ -123,6 +124,26 @@ describe("a stream node", () => {
 
     assert.deepEqual([later.deliveryId, later.post], ["later", 2]);
     assert.equal(log.lines.filter((line) => line.startsWith("warn")).length, 0, log.lines.join("\n"));
+  });
+
+  it("sends the halves of a batch the proxy refused as malformed again, so one bad reply costs only itself", async () => {
+    const stream = await start();
+    const release = proxy.holdReplyPost();
+    request(stream, "first", "A");
+    await proxy.nextReply();
+    request(stream, "odd", "odd");
+    request(stream, "fine", "B");
+    await eventually(() => priced.length === 3, () => `${priced.length} handled`);
+    await settle();
+    release();
+
+    const fine = await proxy.nextReply();
+    await eventually(
+      () => log.lines.find((line) => line.startsWith("warn could not reply to odd on shop.price: 400")),
+      () => log.lines.join("\n"),
+    );
+    assert.deepEqual(fine.body, { code: 200, data: { sku: "B", price: 42 } });
+    assert.deepEqual(proxy.replyPosts.map((post) => post.deliveryIds), [["first"], ["odd", "fine"], ["odd"], ["fine"]]);
   });
 
   it("warns for each reply of a refused POST and goes on replying", async () => {
