@@ -26,7 +26,7 @@ and asks to be activated again when the proxy has marked it dirty.
 
 from .client import DEFAULT_PROXY_URL, ProxyClient, proxy_url_from_environment
 from .errors import ProxyError
-from .messages import Delivery, Message, Reply, Result
+from .messages import Delivery, DeliveryReply, Message, Reply, ReplyResult, Result
 from .node import Node
 from .routes import DEFAULT_GROUP
 from .sender import Sender
@@ -35,11 +35,13 @@ __all__ = [
     "DEFAULT_GROUP",
     "DEFAULT_PROXY_URL",
     "Delivery",
+    "DeliveryReply",
     "Message",
     "Node",
     "ProxyClient",
     "ProxyError",
     "Reply",
+    "ReplyResult",
     "Result",
     "Sender",
     "proxy_url_from_environment",

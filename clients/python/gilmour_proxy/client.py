@@ -189,7 +189,8 @@ class ProxyClient:
 
     def reply(self, node_id: str, delivery_id: str, code: int, data: Any) -> None:
         """POST /nodes/{id}/replies/{delivery}: a stream node's answer to one request. 404: the proxy never sent
-        that id to this node or it was answered already; 410: the request timed out (the requester got 499)."""
+        that id to this node or it was answered already; 410: the request ended first (it timed out and the requester
+        got 499, or the stream closed and it got 502)."""
         self._call("POST", f"/nodes/{_quote(node_id)}/replies/{_quote(delivery_id)}", {"code": code, "data": data},
                    node_id=node_id)
 

@@ -2,8 +2,9 @@
 demand: fall silent in the middle of a stream, refuse it a few times, close it for a chosen reason.
 
 It serves, on loopback: POST /nodes (ids node-1, node-2, ... with tokens token-1, ...), GET /nodes/{id}/stream
-(each accepted stream is handed to the test as a ScriptedStream), POST /nodes/{id}/replies/{delivery} (recorded)
-and DELETE /nodes/{id} (recorded).
+(each accepted stream is handed to the test as a ScriptedStream), POST /nodes/{id}/replies/{delivery} and
+POST /nodes/{id}/replies (each reply recorded alike, each batch also as a whole; a batch can be held open, refused
+whole, or have chosen replies refused) and DELETE /nodes/{id} (recorded).
 """
 
 from __future__ import annotations
@@ -23,7 +24,21 @@ class RecordedReply:
     node_id: str
     delivery_id: str
     body: Dict[str, Any]
+    """``{"code", "data"}`` as posted (a batch's item without its ``id``)."""
     authorization: Optional[str]
+
+
+@dataclass(frozen=True)
+class RecordedBatch:
+    """One POST /nodes/{id}/replies as it arrived, and the status the script answered it with."""
+
+    node_id: str
+    replies: List[RecordedReply]
+    status: int
+
+    @property
+    def delivery_ids(self) -> List[str]:
+        return [reply.delivery_id for reply in self.replies]
 
 
 class ScriptedStream:
@@ -58,6 +73,14 @@ class ScriptedProxy:
     def __init__(self) -> None:
         self.streams: "queue.Queue[ScriptedStream]" = queue.Queue()
         self.replies: "queue.Queue[RecordedReply]" = queue.Queue()
+        """Every reply posted, singly or in a batch the script did not refuse whole, in arrival order."""
+        self.batches: "queue.Queue[RecordedBatch]" = queue.Queue()
+        """Every POST /nodes/{id}/replies, refused or not."""
+        self.batch_refusals: "queue.Queue[int]" = queue.Queue()
+        """Statuses to refuse the next batches with, whole, in turn."""
+        self.reply_results: Dict[str, Tuple[int, str]] = {}
+        """Delivery id -> (status, error) to answer for that reply inside a batch; any other is taken (200)."""
+        self._held: Optional[threading.Event] = None
         self.refusals: "queue.Queue[int]" = queue.Queue()
         """Statuses to answer the next stream requests with, in turn, before accepting one."""
         self.registrations: List[Dict[str, Any]] = []
@@ -86,10 +109,27 @@ class ScriptedProxy:
         except queue.Empty:
             raise AssertionError(f"no reply came within {within:.0f} s") from None
 
+    def next_batch(self, within: float = PATIENCE) -> RecordedBatch:
+        try:
+            return self.batches.get(timeout=within)
+        except queue.Empty:
+            raise AssertionError(f"no batch of replies came within {within:.0f} s") from None
+
+    def hold_next_batch(self) -> threading.Event:
+        """The next batch is recorded when it arrives but answered only once the returned Event is set (or after
+        PATIENCE), as a proxy busy with it would: replies that become ready meanwhile must wait for it."""
+        held = threading.Event()
+        with self._lock:
+            self._held = held
+        return held
+
     def stop(self) -> None:
         with self._lock:
+            held, self._held = self._held, None
             for stream in self._open:
                 stream.end()
+        if held is not None:
+            held.set()
         self._server.shutdown()
         self._server.server_close()
 
@@ -98,6 +138,29 @@ class ScriptedProxy:
             self.registrations.append(body)
             n = len(self.registrations)
         return 201, {"id": f"node-{n}", "status": "unavailable", "token": f"token-{n}"}
+
+    def _reply_batch(self, node_id: str, body: Dict[str, Any],
+                     authorization: Optional[str]) -> Tuple[int, Dict[str, Any]]:
+        replies = [RecordedReply(node_id, str(item["id"]), {k: v for k, v in item.items() if k != "id"},
+                                 authorization) for item in body["replies"]]
+        try:
+            refusal: Optional[int] = self.batch_refusals.get_nowait()
+        except queue.Empty:
+            refusal = None
+        self.batches.put(RecordedBatch(node_id, replies, refusal or 200))
+        if refusal is not None:
+            return refusal, {"status": f"refused with {refusal} by the script"}
+        with self._lock:
+            held, self._held = self._held, None
+        for reply in replies:
+            self.replies.put(reply)
+        if held is not None:
+            held.wait(PATIENCE)
+        return 200, {"results": [self._result(reply.delivery_id) for reply in replies]}
+
+    def _result(self, delivery_id: str) -> Dict[str, Any]:
+        status, error = self.reply_results.get(delivery_id, (200, ""))
+        return {"id": delivery_id, "status": status, **({"error": error} if status != 200 else {})}
 
     def _handler_class(self) -> type:
         proxy = self
@@ -113,6 +176,8 @@ class ScriptedProxy:
                 elif len(parts) == 4 and parts[0] == "nodes" and parts[2] == "replies":
                     proxy.replies.put(RecordedReply(parts[1], parts[3], body, self.headers.get("Authorization")))
                     self._answer(200, {"status": "ok"})
+                elif len(parts) == 3 and parts[0] == "nodes" and parts[2] == "replies":
+                    self._answer(*proxy._reply_batch(parts[1], body, self.headers.get("Authorization")))
                 else:
                     self._answer(404, {"status": "no such route"})
 
