@@ -116,7 +116,7 @@ class StreamNodeTests(unittest.TestCase):
     @needs_open_proxy
     def test_reply_all_takes_a_pending_delivery_and_refuses_an_unknown_id_in_order(self) -> None:
         proxy, topic = open_proxy(), unique("py.stream.batch")
-        node_id = str(proxy.register("stream", services=[{"topic": topic, "path": "/services/batch"}])["id"])
+        node_id = str(proxy.register("stream", services=[{"topic": topic, "group": "batch", "path": "/services/batch"}])["id"])
         self.addCleanup(_forget, proxy, node_id)
         stream = ReadStream(proxy, node_id)
         self.addCleanup(stream.close)

@@ -82,7 +82,7 @@ describe("a stream node on the open proxy", { skip: withoutOpenProxy }, () => {
   it("takes a batch of replies and tells each one's fate in order", async () => {
     const proxy = openProxy();
     const topic = unique("ts.stream.batch");
-    const { id: nodeId } = await proxy.register({ transport: "stream", services: [{ topic, path: "/services/batch" }] });
+    const { id: nodeId } = await proxy.register({ transport: "stream", services: [{ topic, group: "batch", path: "/services/batch" }] });
     const reading = new AbortController();
     try {
       const events = streamEvents(proxy, nodeId, reading.signal);
