@@ -164,20 +164,30 @@ public sealed class StreamEchoNode : IAsyncDisposable
 
     private async Task PostBatchAsync()
     {
-        var body = new ArrayBufferWriter<byte>();
-        body.Write("{\"replies\":["u8);
-        var count = 0;
-        while (count < MaxBatch && _replies.TryDequeue(out var reply))
+        var batch = new List<byte[]>();
+        var size = "{\"replies\":[]}"u8.Length;
+        while (batch.Count < MaxBatch && _replies.TryDequeue(out var reply))
         {
-            if (count++ > 0) body.Write(","u8);
-            body.Write(reply);
+            batch.Add(reply);
+            size += reply.Length + 1;
         }
-        body.Write("]}"u8);
+        var count = batch.Count;
+        if (count == 0) return;
+        // One array: HttpClient writes a ByteArrayContent together with the headers, where other contents would
+        // follow them in a second write (and a second read at the proxy).
+        var body = new byte[size - 1];
+        var at = Copy("{\"replies\":["u8, body, 0);
+        for (var i = 0; i < count; i++)
+        {
+            if (i > 0) body[at++] = (byte)',';
+            at = Copy(batch[i], body, at);
+        }
+        Copy("]}"u8, body, at);
         Interlocked.Increment(ref _batches);
         Interlocked.Add(ref _batched, count);
         try
         {
-            using var content = new ReadOnlyMemoryContent(body.WrittenMemory);
+            using var content = new ByteArrayContent(body);
             content.Headers.ContentType = Json;
             using var response = await _http.PostAsync($"/nodes/{Id}/replies", content, _stop.Token);
             var answer = await response.Content.ReadAsByteArrayAsync(_stop.Token);
@@ -191,6 +201,12 @@ public sealed class StreamEchoNode : IAsyncDisposable
         {
             Interlocked.Add(ref _failedReplies, count);
         }
+    }
+
+    private static int Copy(ReadOnlySpan<byte> from, byte[] to, int at)
+    {
+        from.CopyTo(to.AsSpan(at));
+        return at + from.Length;
     }
 
     /// <summary>How many results of a batch's answer are not 200.</summary>
