@@ -41,4 +41,14 @@ public sealed class StreamBadInputFixture : StreamProxy
         await First.WaitForAsync(() => First.Requests.Count > before, TimeSpan.FromSeconds(20), "the held request never came");
         return (First.Requests[before].Id!, request);
     }
+
+    /// <summary>The first node answers a held delivery with <paramref name="value"/>; its requester must get exactly that.</summary>
+    public async Task AnswerHeldAsync(string delivery, Task<Answer> request, int value)
+    {
+        var reply = await First.ReplyAsync(delivery, $$"""{"code":200,"data":{{value}}}""");
+        Assert.True(reply.Status == System.Net.HttpStatusCode.OK, $"{reply.Status} {reply.Body}");
+        var answer = await request.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(answer.Code == 200, answer.ToString());
+        Assert.Equal(value, answer.Body.GetProperty("messages")[0].GetProperty("data").GetInt32());
+    }
 }

@@ -46,7 +46,7 @@ public sealed class StreamBadInputTests(StreamBadInputFixture proxy, ITestOutput
         Assert.Equal(["status"], answer.Body.FieldNames());
         Assert.False(string.IsNullOrWhiteSpace(answer.StatusField));
         Assert.False(request.IsCompleted, $"{breakage}: the refused reply answered the request");
-        await AnswerAsync(delivery, request, 7);
+        await proxy.AnswerHeldAsync(delivery, request, 7);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class StreamBadInputTests(StreamBadInputFixture proxy, ITestOutput
         await AssertRefusedAsync($"/nodes/{proxy.CallbackNodeId}/replies/{delivery}", 404, "a callback node");
         Assert.False(request.IsCompleted);
 
-        await AnswerAsync(delivery, request, 8);
+        await proxy.AnswerHeldAsync(delivery, request, 8);
         await AssertRefusedAsync($"/nodes/{first}/replies/{delivery}", 404, "answered already");
     }
 
@@ -154,7 +154,7 @@ public sealed class StreamBadInputTests(StreamBadInputFixture proxy, ITestOutput
         Assert.False(request.IsCompleted, "a hostile reply answered the pending request");
         Assert.True(proxy.First.Reading, "the node's stream ended");
         // The pending delivery is still the node's to answer, and the stream still carries new requests.
-        await AnswerAsync(delivery, request, 9);
+        await proxy.AnswerHeldAsync(delivery, request, 9);
         var echoed = await proxy.Control.PostAsync($"/request/{proxy.SenderId}",
             $$"""{"topic":"{{StreamBadInputFixture.Echoed}}","message":"still here","timeout":20}""");
         Assert.True(echoed.Code == 200, echoed.ToString());
@@ -172,15 +172,6 @@ public sealed class StreamBadInputTests(StreamBadInputFixture proxy, ITestOutput
         var responses = path.GetProperty(method).GetProperty("responses");
         foreach (var status in errors)
             Assert.True(responses.TryGetProperty(status.ToString(), out _), $"{method} {route} does not document {status}");
-    }
-
-    private async Task AnswerAsync(string delivery, Task<Answer> request, int value)
-    {
-        var reply = await proxy.First.ReplyAsync(delivery, $$"""{"code":200,"data":{{value}}}""");
-        Assert.True(reply.Status == HttpStatusCode.OK, $"{reply.Status} {reply.Body}");
-        var answer = await request;
-        Assert.True(answer.Code == 200, answer.ToString());
-        Assert.Equal(value, answer.Body.GetProperty("messages")[0].GetProperty("data").GetInt32());
     }
 
     private async Task AssertRefusedAsync(string path, int status, string why)

@@ -14,8 +14,6 @@ namespace Gilmour.Proxy.Tests.Streaming;
 [Collection(StreamingCollection.Name)]
 public sealed class StreamBatchReplyTests(StreamBadInputFixture proxy) : IClassFixture<StreamBadInputFixture>
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
-
     [Fact]
     public async Task A_batch_answers_its_pending_deliveries_and_tells_each_replys_fate_in_order()
     {
@@ -58,7 +56,7 @@ public sealed class StreamBatchReplyTests(StreamBadInputFixture proxy) : IClassF
         Assert.True(status == HttpStatusCode.OK, $"{status} {body}");
         Assert.Equal(404, Assert.Single(Results(body)).Status);
         Assert.False(request.IsCompleted, "another node's reply answered the request");
-        await AnswerAsync(delivery, request, 14);
+        await proxy.AnswerHeldAsync(delivery, request, 14);
     }
 
     [Fact]
@@ -109,7 +107,7 @@ public sealed class StreamBatchReplyTests(StreamBadInputFixture proxy) : IClassF
         Assert.Equal(["status"], answer.Body.FieldNames());
         Assert.False(string.IsNullOrWhiteSpace(answer.StatusField));
         Assert.False(request.IsCompleted, $"{breakage}: the refused batch answered the request");
-        await AnswerAsync(delivery, request, 16);
+        await proxy.AnswerHeldAsync(delivery, request, 16);
     }
 
     [Fact]
@@ -123,7 +121,7 @@ public sealed class StreamBatchReplyTests(StreamBadInputFixture proxy) : IClassF
         Assert.True(answer.Code == 400, answer.ToString());
         Assert.Contains("at most 1000", answer.StatusField);
         Assert.False(request.IsCompleted);
-        await AnswerAsync(delivery, request, 18);
+        await proxy.AnswerHeldAsync(delivery, request, 18);
     }
 
     [Fact]
@@ -142,13 +140,4 @@ public sealed class StreamBatchReplyTests(StreamBadInputFixture proxy) : IClassF
             r.GetProperty("id").GetString()!,
             r.GetProperty("status").GetInt32(),
             r.TryGetProperty("error", out var error) ? error.GetString() : null))];
-
-    private async Task AnswerAsync(string delivery, Task<Answer> request, int value)
-    {
-        var reply = await proxy.First.ReplyAsync(delivery, $$"""{"code":200,"data":{{value}}}""");
-        Assert.True(reply.Status == HttpStatusCode.OK, $"{reply.Status} {reply.Body}");
-        var answer = await request.WaitAsync(Limit);
-        Assert.True(answer.Code == 200, answer.ToString());
-        Assert.Equal(value, answer.Body.GetProperty("messages")[0].GetProperty("data").GetInt32());
-    }
 }
