@@ -44,6 +44,10 @@ public sealed class DirtyNodeExpiryTests
         Assert.NotNull(dirty);
         Assert.True(dirty.StatusSince >= stopped, $"dirty since {dirty.StatusSince:o}, stopped at {stopped:o}");
         await Eventually.HoldsAsync(async () => await registry.GetAsync(id) is null, TimeSpan.FromSeconds(30), () => proxy.Logs);
+        // The announcement and the log line travel on their own (Redis pub/sub, the process's output): the node can be
+        // gone from the registry a moment before either reaches this test.
+        await Eventually.HoldsAsync(() => removals.Any(r => r.Change.Id == id), TimeSpan.FromSeconds(15), () => "no removal announced\n" + proxy.Logs);
+        await Eventually.HoldsAsync(() => RemovalLogLines(proxy, id) > 0, TimeSpan.FromSeconds(15), () => "no removal logged\n" + proxy.Logs);
 
         var removal = Assert.Single(removals, r => r.Change.Id == id);
         Assert.True(removal.At >= dirty.StatusSince + Ttl, $"removed at {removal.At:o}, dirty since {dirty.StatusSince:o}");
@@ -51,12 +55,17 @@ public sealed class DirtyNodeExpiryTests
         Assert.False(await database.SetContainsAsync(RegistryKeys.NodeIndex, id));
         Assert.False(await database.HashExistsAsync(Channels.KnownHostHealth, registered.Ident));
         Assert.False(await database.HashExistsAsync(RegistryKeys.TokenIndex, registered.TokenHash));
-        Assert.Equal(1, proxy.Services.Count(s => s.Name == ProxyHarness.HealthMonitor && s.Output.Contains($"Node {id} removed: dirty since")));
+        Assert.Equal(1, RemovalLogLines(proxy, id));
 
         // Later rounds (the living node is probed in each) find nothing more to remove.
         var probes = living.HealthProbes;
         await Eventually.HoldsAsync(() => living.HealthProbes >= probes + 3, TimeSpan.FromSeconds(15), () => proxy.Logs);
         Assert.Single(removals, r => r.Change.Id == id);
         Assert.Equal(NodeStatus.Ok, Assert.Single(await registry.ListAsync()).Status);
+        Assert.Equal(1, RemovalLogLines(proxy, id));
     }
+
+    /// <summary>How many HealthMonitor replicas logged that they removed the node.</summary>
+    private static int RemovalLogLines(ProxyHarness proxy, string id) =>
+        proxy.Services.Count(s => s.Name == ProxyHarness.HealthMonitor && s.Output.Contains($"Node {id} removed: dirty since"));
 }
