@@ -61,7 +61,10 @@ public sealed class DirtyNodeExpiryTests
         var probes = living.HealthProbes;
         await Eventually.HoldsAsync(() => living.HealthProbes >= probes + 3, TimeSpan.FromSeconds(15), () => proxy.Logs);
         Assert.Single(removals, r => r.Change.Id == id);
-        Assert.Equal(NodeStatus.Ok, Assert.Single(await registry.ListAsync()).Status);
+        // The living node stays registered. Its status may dip to unavailable when a 0.4 s probe times out on a busy
+        // machine, and the next probe that succeeds brings it back to ok.
+        await Eventually.HoldsAsync(async () => await registry.ListAsync() is [{ Status: NodeStatus.Ok }], TimeSpan.FromSeconds(15),
+            () => "the living node is not the one ok node left\n" + proxy.Logs);
         Assert.Equal(1, RemovalLogLines(proxy, id));
     }
 
