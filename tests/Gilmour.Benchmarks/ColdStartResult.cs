@@ -37,8 +37,10 @@ public sealed record ColdStartResult(IReadOnlyList<long> PerSecond, long Errors,
         // What starting cold cost on top of the answers themselves (compiling, first connections, type loading):
         // unlike a rate, a CPU time hardly depends on how much else the machine runs.
         var extraCpu = WindowCpu.Values.Sum(t => t.TotalMilliseconds) - answered * warmCpu;
+        var extraByService = string.Join(", ", WindowCpu.Select(p =>
+            FormattableString.Invariant($"{p.Key} {p.Value.TotalMilliseconds - answered * warm.CpuMsPerRequest(p.Key):F0}")));
         return text + FormattableString.Invariant(
-            $" = {ratio:F2}x warm c={ColdStart.Concurrency} ({warm.RequestsPerSecond:F0} req/s); {detail} ({cpuPerRequest / warmCpu:F2}x the warm cell's {warmCpu:F3}; {extraCpu:F0} ms of CPU beyond what its answers cost warm); errors {Errors}\n")
+            $" = {ratio:F2}x warm c={ColdStart.Concurrency} ({warm.RequestsPerSecond:F0} req/s); {detail} ({cpuPerRequest / warmCpu:F2}x the warm cell's {warmCpu:F3}; {extraCpu:F0} ms of CPU beyond what its answers cost warm: {extraByService}); errors {Errors}\n")
             + FormattableString.Invariant(
             $"- {(ratio >= Target ? "PASS" : "FAIL")} cold start: first {window} s req/s vs warm c={ColdStart.Concurrency}: {ratio:F2}x (target >= {Target}x)");
     }

@@ -78,10 +78,11 @@ public sealed class TestNode : IAsyncDisposable
     public IReadOnlyList<Delivery> DeliveriesTo(string path) => _deliveries.Where(d => d.Path == path).ToList();
 
     /// <summary>Waits until <paramref name="condition"/> holds on the deliveries, or fails after <paramref name="limit"/>.</summary>
-    public async Task<IReadOnlyList<Delivery>> WaitForDeliveriesAsync(string path, int count, TimeSpan? limit = null)
+    public async Task<IReadOnlyList<Delivery>> WaitForDeliveriesAsync(string path, int count, TimeSpan? limit = null,
+        Func<string>? context = null)
     {
         await Eventually.HoldsAsync(() => DeliveriesTo(path).Count >= count, limit ?? TimeSpan.FromSeconds(30),
-            () => $"{path} got {DeliveriesTo(path).Count} deliveries, expected {count}");
+            () => $"{path} got {DeliveriesTo(path).Count} deliveries, expected {count}\n{context?.Invoke()}");
         return DeliveriesTo(path);
     }
 

@@ -52,10 +52,9 @@ public sealed class StreamRepliesEndpoint(StreamDeliveries deliveries, IOptions<
         for (var i = 0; i < replies.Count; i++)
         {
             var reply = replies[i]!;
-            if (!StreamDeliveries.IsWellFormed(reply.Id))
+            if (ReplyRefusal.ForMalformed(id, reply.Id) is { } malformed)
             {
-                // Never made by the proxy: no delivery has this id, and Redis need not be asked.
-                results[i] = Refused(reply.Id!, new DeliveryNotFoundException(id, NodeIds.Printable(reply.Id)));
+                results[i] = Refused(reply.Id!, malformed);
                 continue;
             }
             asked.Add(i);

@@ -23,7 +23,7 @@ public sealed class StreamRepliesRequest : IJsonOnDeserializing
 }
 
 /// <summary>One reply of a batch: the request event's <c>id</c>, and the <c>code</c> and <c>data</c> the requester gets.</summary>
-public sealed class StreamReplyItem
+public sealed class StreamReplyItem : IReplyFields
 {
     /// <summary>The <c>id</c> of the request event it answers.</summary>
     public string? Id { get; init; }

@@ -1,7 +1,5 @@
 using FastEndpoints;
 using FluentValidation;
-using Gilmour.ControlApi.Features.Streaming.Reply;
-using Gilmour.ControlApi.Messaging;
 
 namespace Gilmour.ControlApi.Features.Streaming.Replies;
 
@@ -21,14 +19,7 @@ public sealed class StreamRepliesValidator : Validator<StreamRepliesRequest>
         RuleFor(x => x.Replies).Must(replies => replies!.Count <= MaxReplies).When(x => x.Replies is not null)
             .WithMessage($"may hold at most {MaxReplies} replies; send the rest in another batch");
         RuleForEach(x => x.Replies).Must(reply => reply is not null).WithMessage("must be an object: {\"id\": ..., \"code\": int, \"data\": any}")
-            .ChildRules(reply =>
-            {
-                reply.RuleFor(x => x!.Id).NotNull().WithMessage("is required: the id of the request event it answers");
-                reply.RuleFor(x => x!.Code).InclusiveBetween(StreamReplyValidator.MinCode, StreamReplyValidator.MaxCode)
-                    .When(x => x!.Code is not null)
-                    .WithMessage($"must be between {StreamReplyValidator.MinCode} and {StreamReplyValidator.MaxCode}");
-                reply.RuleFor(x => x!.Data).Must(d => JsonText.EscapesWholeCharacters(d!.Value)).When(x => x!.Data is not null)
-                    .WithMessage(JsonText.HalfCharacterProblem);
-            });
+            .ChildRules(reply => reply.RuleFor(x => x!.Id).NotNull().WithMessage("is required: the id of the request event it answers"))
+            .SetValidator(new ReplyFieldsValidator<StreamReplyItem>()!);
     }
 }

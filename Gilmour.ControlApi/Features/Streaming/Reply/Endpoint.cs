@@ -38,7 +38,7 @@ public sealed class StreamReplyEndpoint(StreamDeliveries deliveries) : Endpoint<
     public override async Task HandleAsync(StreamReplyRequest request, CancellationToken ct)
     {
         var id = NodeIds.EnsureWellFormed(request.Id);
-        if (!StreamDeliveries.IsWellFormed(request.Delivery)) throw new DeliveryNotFoundException(id, NodeIds.Printable(request.Delivery));
+        if (ReplyRefusal.ForMalformed(id, request.Delivery) is { } malformed) throw malformed;
 
         var envelope = ReplyEnvelope.Encode(request.Delivery, request.Code ?? Codes.Ok, Payloads.OrNull(request.Data));
         if (ReplyRefusal.For(await deliveries.AnswerAsync(request.Delivery, id, envelope), id, request.Delivery) is { } refusal)

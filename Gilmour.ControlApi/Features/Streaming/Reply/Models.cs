@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace Gilmour.ControlApi.Features.Streaming.Reply;
 
 /// <summary>POST /nodes/{id}/replies/{delivery}: <c>{code?, data?}</c>, the node's answer to one request delivery.</summary>
-public sealed class StreamReplyRequest : IJsonOnDeserializing
+public sealed class StreamReplyRequest : IJsonOnDeserializing, IReplyFields
 {
     /// <summary>The node that answers.</summary>
     public string Id { get; init; } = "";
