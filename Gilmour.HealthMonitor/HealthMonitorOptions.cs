@@ -6,19 +6,19 @@ public sealed record HealthMonitorOptions
     public const string Section = "Gilmour:HealthMonitor";
 
     /// <summary>Time between two probe rounds over every node that is not dirty.</summary>
-    public double IntervalSeconds { get; init; } = 10;
+    public double IntervalSeconds { get; set; } = 10;
 
     /// <summary>How long one health check may take before it counts as failed; must be shorter than the interval.</summary>
-    public double ProbeTimeoutSeconds { get; init; } = 5;
+    public double ProbeTimeoutSeconds { get; set; } = 5;
 
     /// <summary>Consecutive failed probes (non-2xx or timeout) that turn an ok node unavailable.</summary>
-    public int FailureThreshold { get; init; } = 1;
+    public int FailureThreshold { get; set; } = 1;
 
     /// <summary>
     /// A node dirty (nothing listens on its port) for longer than this is removed, as DELETE /nodes/{id} removes it.
     /// 0 keeps dirty nodes forever.
     /// </summary>
-    public double DirtyNodeTtlSeconds { get; init; } = 3600;
+    public double DirtyNodeTtlSeconds { get; set; } = 3600;
 
     public TimeSpan Interval => TimeSpan.FromSeconds(IntervalSeconds);
 

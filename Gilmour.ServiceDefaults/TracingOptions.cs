@@ -10,5 +10,5 @@ public sealed record TracingOptions
     /// /health and /alive, GETs a client sends without a traceparent (a node polling its status), and GETs a service
     /// sends outside any trace (the HealthMonitor's probes of nodes). True traces them too.
     /// </summary>
-    public bool TraceProbesAndPolling { get; init; }
+    public bool TraceProbesAndPolling { get; set; }
 }

@@ -6,7 +6,8 @@ namespace Gilmour.Testing;
 /// <summary>
 /// One of the proxy's services (Gilmour.ControlApi, Gilmour.Dispatcher, Gilmour.HealthMonitor) run as a real
 /// child process, exactly as an operator runs it: <c>dotnet Gilmour.X.dll --urls http://127.0.0.1:port</c> with
-/// <c>ConnectionStrings__redis</c>. Disposing kills it. Its output is kept for failure messages.
+/// <c>ConnectionStrings__redis</c>, or its published native executable where the assembly was built with one
+/// (<see cref="NativeServicesDirectory"/>). Disposing kills it. Its output is kept for failure messages.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
@@ -47,14 +48,15 @@ public sealed class ServiceProcess : IAsyncDisposable
         var dll = Path.Combine(RepositoryRoot, name, "bin", BuildConfiguration, "net10.0", name + ".dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"{name} is not built; build the solution first", dll);
 
-        var info = new ProcessStartInfo("dotnet")
+        var native = NativeExecutable(name);
+        var info = new ProcessStartInfo(native ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            WorkingDirectory = Path.GetDirectoryName(native ?? dll)!,
         };
-        info.ArgumentList.Add(dll);
+        if (native is null) info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add($"http://127.0.0.1:{port}");
         info.Environment["ConnectionStrings__redis"] = redisConnectionString;
@@ -141,6 +143,22 @@ public sealed class ServiceProcess : IAsyncDisposable
     private static extern int SendSignal(int pid, int signal);
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    /// <summary>
+    /// The folder of the services' published executables, when the test or benchmark assembly was built with them
+    /// (tests/NativeServices.targets records it as the <c>Gilmour.NativeServices</c> assembly metadata); null otherwise.
+    /// </summary>
+    public static string? NativeServicesDirectory { get; } = AppDomain.CurrentDomain.GetAssemblies()
+        .SelectMany(a => a.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false).Cast<System.Reflection.AssemblyMetadataAttribute>())
+        .FirstOrDefault(m => m.Key == "Gilmour.NativeServices")?.Value;
+
+    /// <summary>The published executable of <paramref name="name"/>, if it has one: it runs instead of the dll.</summary>
+    private static string? NativeExecutable(string name)
+    {
+        if (NativeServicesDirectory is null) return null;
+        var executable = Path.Combine(NativeServicesDirectory, name, name);
+        return File.Exists(executable) ? executable : null;
+    }
 
     /// <summary>Debug or Release: the configuration the test assembly itself was built in.</summary>
     public static string BuildConfiguration { get; } =
