@@ -1,13 +1,15 @@
+using System.Text.RegularExpressions;
 using Gilmour.Testing;
 
 namespace Gilmour.Proxy.Tests.Deployment;
 
 /// <summary>
-/// The Dispatcher and the HealthMonitor the suite runs are the Native AOT executables a publish ships (no JIT loaded in
-/// them), and the ControlApi is the JIT process it is everywhere. Built with <c>-p:ServiceNativeAot=false</c>, the
-/// suite runs the dlls instead, and this says so.
+/// The Dispatcher and the HealthMonitor the suite runs are the executables a publish ships: Native AOT ones (no JIT
+/// loaded in them) wherever a clang is installed, which is the only case where a publish falls back to ReadyToRun dlls.
+/// The ControlApi is the JIT process it is everywhere. Built with <c>-p:ServiceNativeAot=false</c>, the suite runs the
+/// dlls instead, and this says so.
 /// </summary>
-public sealed class NativeServicesTests
+public sealed partial class NativeServicesTests
 {
     private const string Jit = "libclrjit.so";
 
@@ -15,16 +17,19 @@ public sealed class NativeServicesTests
     public async Task The_dispatcher_and_the_health_monitor_run_as_published_native_executables_and_the_control_api_under_the_jit()
     {
         await using var proxy = await ProxyHarness.StartAsync();
-        var native = ServiceProcess.NativeServicesDirectory is not null;
 
         foreach (var name in new[] { ProxyHarness.Dispatcher, ProxyHarness.HealthMonitor })
         {
             var service = proxy.Service(name);
-            var executable = new FileInfo($"/proc/{service.ProcessId}/exe").ResolveLinkTarget(returnFinalTarget: true)!.FullName;
-            if (native)
+            if (ServiceProcess.NativeServicesDirectory is { } published)
             {
-                Assert.Equal(Path.Combine(ServiceProcess.NativeServicesDirectory!, name, name), executable);
-                Assert.DoesNotContain(Jit, await MappedFilesAsync(service));
+                var executable = new FileInfo($"/proc/{service.ProcessId}/exe").ResolveLinkTarget(returnFinalTarget: true)!.FullName;
+                Assert.Equal(Path.Combine(published, name, name), executable);
+                // A ReadyToRun publish ships the dll beside its launcher; a native one is the executable alone.
+                var compiledNatively = !File.Exists(Path.Combine(published, name, name + ".dll"));
+                if (ClangInstalled) Assert.True(compiledNatively, $"{name} was published as ReadyToRun although a clang is installed");
+                if (compiledNatively) Assert.DoesNotContain(Jit, await MappedFilesAsync(service));
+                else Assert.Contains(Jit, await MappedFilesAsync(service));
             }
             else
             {
@@ -33,6 +38,12 @@ public sealed class NativeServicesTests
         }
         Assert.Contains(Jit, await MappedFilesAsync(proxy.Service(ProxyHarness.ControlApi)));
     }
+
+    private static bool ClangInstalled =>
+        Directory.Exists("/usr/bin") && Directory.EnumerateFiles("/usr/bin", "clang*").Any(path => ClangName().IsMatch(Path.GetFileName(path)));
+
+    [GeneratedRegex(@"^clang(-\d+)?$")]
+    private static partial Regex ClangName();
 
     private static async Task<string> MappedFilesAsync(ServiceProcess service) =>
         await File.ReadAllTextAsync($"/proc/{service.ProcessId}/maps");
