@@ -319,8 +319,7 @@ public sealed class DeliveryTests(DeliveryProxy fixture) : IClassFixture<Deliver
         var id = await Control.RegisterNodeAsync(node.Port, Service(topic, "/long", timeout: 30));
 
         var request = Bus.RequestAsync(topic, "{}", TimeSpan.FromSeconds(30));
-        await node.WaitForDeliveriesAsync("/long", 1, context: () =>
-            $"the request {(request.IsCompletedSuccessfully ? $"was answered: {request.Result}" : request.IsFaulted ? $"failed: {request.Exception!.InnerException!.Message}" : "is pending")}\n{fixture.Proxy.Logs}");
+        await node.WaitForDeliveriesAsync("/long", 1, context: () => $"the request {Fate(request)}\n{fixture.Proxy.Logs}");
         var delete = Control.CallAsync(HttpMethod.Delete, $"/nodes/{id}");
         // The node is off the bus while its delivery still runs: no new request reaches it.
         await Bus.ListenersBecomeAsync(Channels.Request(topic), 0, logs: () => fixture.Proxy.Logs);
@@ -345,6 +344,12 @@ public sealed class DeliveryTests(DeliveryProxy fixture) : IClassFixture<Deliver
         group is null
             ? $$"""{"topic":"{{topic}}","path":"{{path}}","timeout":{{timeout}}}"""
             : $$"""{"topic":"{{topic}}","group":"{{group}}","path":"{{path}}","timeout":{{timeout}}}""";
+
+    /// <summary>What became of a request so far, for a failure message.</summary>
+    private static string Fate(Task<Reply> request) =>
+        request.IsCompletedSuccessfully ? $"was answered: {request.Result}"
+        : request.IsFaulted ? $"failed: {request.Exception!.InnerException!.Message}"
+        : "is pending";
 
     private static void InterlockedMax(ref int target, int value)
     {
