@@ -1,5 +1,6 @@
 using Gilmour.Registry;
 using Gilmour.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Gilmour.HealthMonitor;
 
@@ -30,6 +31,7 @@ public static class HealthMonitorHosting
         builder.Services.AddSingleton<HealthProbe>();
         builder.Services.AddSingleton<DirtyNodeExpiry>();
         builder.Services.AddSingleton<StreamLeaseCheck>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<HealthMonitorLease>();
         builder.Services.AddSingleton<HealthTelemetry>();
         builder.Services.AddHostedService<HealthMonitorLeaseRenewal>();

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Gilmour.Failover;
 using Gilmour.Registry;
 using Microsoft.Extensions.Options;
@@ -18,9 +17,10 @@ namespace Gilmour.HealthMonitor;
 /// for the rest of one lease lifetime. Probes only read, and status writes are conditioned on the revision probed,
 /// so the overlap costs duplicate probes, never a wrong status.
 /// </remarks>
-public sealed class HealthMonitorLease(IConnectionMultiplexer redis, IOptions<HealthMonitorOptions> options)
+public sealed class HealthMonitorLease(IConnectionMultiplexer redis, IOptions<HealthMonitorOptions> options, TimeProvider time)
 {
     private readonly IConnectionMultiplexer _redis = redis;
+    private readonly TimeProvider _time = time;
     private readonly TimeSpan _lifetime = options.Value.LeaseLifetime;
     private long _heldUntil;
     private long _term;
@@ -33,7 +33,7 @@ public sealed class HealthMonitorLease(IConnectionMultiplexer redis, IOptions<He
     /// True while this replica surely holds the lease: until its lifetime, counted from the moment the last successful
     /// take or renewal was sent, has passed. A replica cut off from Redis stops probing before another can start.
     /// </summary>
-    public bool IsHeld => Stopwatch.GetTimestamp() < Volatile.Read(ref _heldUntil);
+    public bool IsHeld => _time.GetTimestamp() < Volatile.Read(ref _heldUntil);
 
     /// <summary>Counts the times this replica took the lease afresh; a new term starts its failure counts afresh.</summary>
     public long Term => Volatile.Read(ref _term);
@@ -53,7 +53,7 @@ public sealed class HealthMonitorLease(IConnectionMultiplexer redis, IOptions<He
     /// <summary>Takes the lease if it is free, renews it if this replica holds it; false when another replica does.</summary>
     public async Task<bool> TryHoldAsync()
     {
-        var sent = Stopwatch.GetTimestamp();
+        var sent = _time.GetTimestamp();
         var db = _redis.GetDatabase();
         if (await db.StringSetAsync(RegistryKeys.HealthMonitorLease, Holder, _lifetime, When.NotExists, RedisPrimary.Only)) return Taken(sent);
 
@@ -92,5 +92,5 @@ public sealed class HealthMonitorLease(IConnectionMultiplexer redis, IOptions<He
         return true;
     }
 
-    private long Until(long sent) => sent + (long)(_lifetime.TotalSeconds * Stopwatch.Frequency);
+    private long Until(long sent) => sent + (long)(_lifetime.TotalSeconds * _time.TimestampFrequency);
 }

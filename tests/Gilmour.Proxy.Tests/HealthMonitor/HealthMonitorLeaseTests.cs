@@ -31,12 +31,16 @@ public sealed class HealthMonitorLeaseTests
     [Fact]
     public async Task A_lease_whose_holder_stops_renewing_is_free_once_its_lifetime_passed_and_the_standbys_next_attempt_takes_it()
     {
+        // A lifetime far longer than the test, and both replicas on a manual clock: nothing lapses while the machine
+        // is merely slow. The time a dead holder's lease takes to lapse is played on both clocks below.
+        var settings = new HealthMonitorOptions { IntervalSeconds = 600, ProbeTimeoutSeconds = 1 };
         await using var redis = new RedisServer();
         await redis.StartAsync();
         await using var holderConnection = await redis.ConnectAsync();
         await using var standbyConnection = await redis.ConnectAsync();
-        var holder = new HealthMonitorLease(holderConnection, Options.Create(Settings));
-        var standby = new HealthMonitorLease(standbyConnection, Options.Create(Settings));
+        var holderClock = new ManualClock();
+        var holder = new HealthMonitorLease(holderConnection, Options.Create(settings), holderClock);
+        var standby = new HealthMonitorLease(standbyConnection, Options.Create(settings), new ManualClock());
         var db = standbyConnection.GetDatabase();
 
         Assert.True(await holder.TryHoldAsync());
@@ -46,15 +50,19 @@ public sealed class HealthMonitorLeaseTests
         // Redis forgets the lease one lifetime after the take at the latest.
         var ttl = await db.KeyTimeToLiveAsync(RegistryKeys.HealthMonitorLease);
         Assert.NotNull(ttl);
-        Assert.InRange(ttl.Value, TimeSpan.FromTicks(1), Settings.LeaseLifetime);
+        Assert.InRange(ttl.Value, TimeSpan.FromTicks(1), settings.LeaseLifetime);
         using var stop = new CancellationTokenSource();
         var standbyProbes = standby.WaitHeldAsync(stop.Token);
 
-        // The holder dies: it renews no more, and Redis lets the lease lapse.
+        // The holder dies: it renews no more. Its own clock counts the lifetime from the take it sent...
+        holderClock.Advance(settings.LeaseLifetime - TimeSpan.FromTicks(1));
+        Assert.True(holder.IsHeld);
+        holderClock.Advance(TimeSpan.FromTicks(1));
+        Assert.False(holder.IsHeld);
+        // ...and Redis, whose lifetime started later, lets the lease lapse: the rest of it is played at once.
+        Assert.True(await db.KeyExpireAsync(RegistryKeys.HealthMonitorLease, TimeSpan.FromMilliseconds(1)));
         await Eventually.HoldsAsync(async () => !await db.KeyExistsAsync(RegistryKeys.HealthMonitorLease), TimeSpan.FromSeconds(30),
             () => "the lease never expired");
-        // Its own clock started before Redis's did, so a holder that is merely cut off has stopped probing by now.
-        Assert.False(holder.IsHeld);
         Assert.False(standbyProbes.IsCompleted, "the standby probed without holding the lease");
 
         Assert.True(await standby.TryHoldAsync());
@@ -64,6 +72,24 @@ public sealed class HealthMonitorLeaseTests
         Assert.Equal(standby.Holder, (string?)await db.StringGetAsync(RegistryKeys.HealthMonitorLease));
         // The old holder, back, finds the lease taken and does not probe.
         Assert.False(await holder.TryHoldAsync());
+        Assert.False(holder.IsHeld);
+    }
+
+    [Fact]
+    public async Task A_holder_cut_off_from_Redis_stops_counting_itself_the_holder_no_later_than_Redis_forgets_the_lease()
+    {
+        // Real clocks and a real expiry. Only the order is asserted, which no slowness of the machine can reverse:
+        // the holder's deadline is counted from before its take was sent, Redis's from when it arrived.
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        await using var connection = await redis.ConnectAsync();
+        var holder = new HealthMonitorLease(connection, Options.Create(Settings), TimeProvider.System);
+        var db = connection.GetDatabase();
+
+        Assert.True(await holder.TryHoldAsync());
+        await Eventually.HoldsAsync(async () => !await db.KeyExistsAsync(RegistryKeys.HealthMonitorLease), TimeSpan.FromSeconds(30),
+            () => "the lease never expired");
+
         Assert.False(holder.IsHeld);
     }
 }
