@@ -52,13 +52,13 @@ public sealed class StreamDeliveriesTests : IAsyncLifetime
         await OpenStreamAsync();
         var id = StreamDeliveries.NewId();
         Assert.Equal(1, await StartAsync(id));
-        await Eventually.HoldsAsync(() => _streamed.Count == 1, TimeSpan.FromSeconds(5));
+        await Eventually.HoldsAsync(() => _streamed.Count == 1, TimeSpan.FromSeconds(30));
 
         Assert.Equal(ReplyOutcome.Unknown, await _deliveries.AnswerAsync(id, "another-node", "{}"u8.ToArray()));
         Assert.Equal(ReplyOutcome.Delivered, await _deliveries.AnswerAsync(id, Node, """{"id":"x"}"""u8.ToArray()));
         Assert.Equal(ReplyOutcome.Unknown, await _deliveries.AnswerAsync(id, Node, "{}"u8.ToArray()));
         Assert.False(await _deliveries.EndAsync(id, ReplyOutcome.TimedOut), "the end won over a reply that came first");
-        await Eventually.HoldsAsync(() => _handedOver.Count == 1, TimeSpan.FromSeconds(5));
+        await Eventually.HoldsAsync(() => _handedOver.Count == 1, TimeSpan.FromSeconds(30));
         Assert.Equal("""{"id":"x"}""", Assert.Single(_handedOver));
     }
 

@@ -40,7 +40,7 @@ public sealed class StreamLeasesTests : IAsyncLifetime
         await _leases.TakeAsync(Node, "first", TimeSpan.FromMinutes(1));
         await _leases.TakeAsync(Node, "second", TimeSpan.FromMinutes(1));
 
-        await Eventually.HoldsAsync(() => announced.Count == 2, TimeSpan.FromSeconds(5));
+        await Eventually.HoldsAsync(() => announced.Count == 2, TimeSpan.FromSeconds(30));
         Assert.Equal(["first", "second"], announced);
         Assert.Equal(LeaseRenewal.HeldByAnother, await _leases.RenewAsync(Node, "first", TimeSpan.FromMinutes(1)));
         Assert.Equal(LeaseRenewal.Renewed, await _leases.RenewAsync(Node, "second", TimeSpan.FromMinutes(1)));
@@ -54,7 +54,7 @@ public sealed class StreamLeasesTests : IAsyncLifetime
     public async Task A_lease_that_lapsed_is_taken_again_by_its_stream_when_nobody_else_took_it()
     {
         await _leases.TakeAsync(Node, "only", TimeSpan.FromMilliseconds(50));
-        await Eventually.HoldsAsync(async () => !(await _leases.HeldAsync([Node]))[0], TimeSpan.FromSeconds(5));
+        await Eventually.HoldsAsync(async () => !(await _leases.HeldAsync([Node]))[0], TimeSpan.FromSeconds(30));
 
         Assert.Equal(LeaseRenewal.Retaken, await _leases.RenewAsync(Node, "only", TimeSpan.FromMinutes(1)));
         Assert.Equal(new[] { true }, await _leases.HeldAsync([Node]));

@@ -53,7 +53,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         using (var control = new HttpClient { BaseAddress = Replicas(originals, ProxyHarness.ControlApi)[1].BaseAddress })
         {
             await control.RegisterNodeAsync(server.Port, $$"""
-                {"services":[{"topic":"{{Service}}","group":"g","path":"/work","timeout":5}],"slots":[{"topic":"{{Slot}}","path":"/events"}]}
+                {"services":[{"topic":"{{Service}}","group":"g","path":"/work","timeout":20}],"slots":[{"topic":"{{Slot}}","path":"/events"}]}
                 """);
         }
         var senderId = await harness.Control.RegisterNodeAsync(sender.Port);
@@ -63,7 +63,7 @@ public sealed class RollingRestartTests(ITestOutputHelper output)
         await using var addresses = new ControlApiAddresses(Replicas(originals, ProxyHarness.ControlApi).Select(c => c.BaseAddress));
         addresses.WatchHealth();
         await using var load = BalancedLoad.Start(addresses, n => n % 2 == 0
-            ? new BalancedLoad.Call($"/request/{senderId}", $$"""{"topic":"{{Service}}","message":{{n}},"timeout":5}""")
+            ? new BalancedLoad.Call($"/request/{senderId}", $$"""{"topic":"{{Service}}","message":{{n}},"timeout":20}""")
             : new BalancedLoad.Call($"/signal/{senderId}", $$"""{"topic":"{{Slot}}","message":{{n}}}"""), clients: 8);
         await Eventually.HoldsAsync(() => load.Results.Count >= 100, TimeSpan.FromSeconds(30), () => $"the load never got going\n{harness.Logs}");
 

@@ -26,7 +26,7 @@ public sealed class CallbackAddressTests(BehindAProxyFixture proxy) : IClassFixt
         Assert.All(decoys, decoy => Assert.Equal(0, decoy.HealthProbes));
         // It did go through nginx, from the node's address, and nginx reached the API from its own.
         await Eventually.HoldsAsync(() => proxy.Nginx.Logs.Contains($"{NodeAddress} \"{NodeAddress}\" \"POST /nodes"),
-            TimeSpan.FromSeconds(5), () => proxy.Nginx.Logs);
+            TimeSpan.FromSeconds(30), () => proxy.Nginx.Logs);
     }
 
     [Theory]
@@ -49,7 +49,7 @@ public sealed class CallbackAddressTests(BehindAProxyFixture proxy) : IClassFixt
         // nginx did pass the forged list on, with the node's address appended.
         if (header == "X-Forwarded-For")
             await Eventually.HoldsAsync(() => proxy.Nginx.Logs.Contains($"{NodeAddress} \"{forged}, {NodeAddress}\" \"POST /nodes"),
-                TimeSpan.FromSeconds(5), () => proxy.Nginx.Logs);
+                TimeSpan.FromSeconds(30), () => proxy.Nginx.Logs);
     }
 
     [Theory]
