@@ -4,8 +4,7 @@ using Gilmour.Testing;
 namespace Gilmour.Proxy.Tests.Streaming;
 
 /// <summary>
-/// One proxy shared by the tests of a class that only add nodes of their own, with short stream heartbeats and
-/// HealthMonitor rounds so that leases and their lapses show within a second or two.
+/// One proxy shared by the tests of a class that only add nodes of their own, with short HealthMonitor rounds.
 /// </summary>
 public class StreamProxy : ProxyFixture, IAsyncLifetime
 {
@@ -13,7 +12,11 @@ public class StreamProxy : ProxyFixture, IAsyncLifetime
 
     public static readonly IReadOnlyDictionary<string, string> Fast = new Dictionary<string, string>
     {
-        ["Gilmour__ControlApi__StreamHeartbeatSeconds"] = "0.5",
+        // A stream's lease lives three heartbeats: with heartbeats longer than any test, a ControlApi stalled by the
+        // machine's load cannot let a lease lapse, which would take the node off the bus and end its deliveries. A
+        // test that needs a lapse forces it; one that needs keepalives sets a short heartbeat of its own.
+        ["Gilmour__ControlApi__StreamHeartbeatSeconds"] = "600",
+        // Rounds every half second: a lapse a test forces shows at once.
         ["Gilmour__HealthMonitor__IntervalSeconds"] = "0.5",
         ["Gilmour__HealthMonitor__ProbeTimeoutSeconds"] = "0.4",
         // A probe of a callback node slowed by the machine's load must not flip it; stream nodes are not probed.

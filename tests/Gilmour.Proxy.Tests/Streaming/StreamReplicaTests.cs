@@ -11,7 +11,8 @@ namespace Gilmour.Proxy.Tests.Streaming;
 /// <summary>
 /// Stream nodes behind two of each service: a stream lands on one ControlApi, requests and replies go through the
 /// other, and every request and signal reaches each subscription exactly once. A ControlApi that dies takes its
-/// streams with it; the nodes go unavailable once their leases lapse and are served again through the other.
+/// streams with it and leaves their leases behind; the nodes go unavailable once the leases lapse and are served
+/// again through the other.
 /// </summary>
 [Collection(StreamingCollection.Name)]
 public sealed class StreamReplicaTests(ITestOutputHelper output)
@@ -112,11 +113,15 @@ public sealed class StreamReplicaTests(ITestOutputHelper output)
         var sender = (await otherHttp.PostAsync("/nodes", """{"transport":"none"}""")).Body.GetProperty("id").GetString()!;
         Assert.Equal(200, (await otherHttp.PostAsync($"/request/{sender}", $$"""{"topic":"{{service}}","message":1,"timeout":20}""")).Code);
 
-        // SIGKILL: no close, no lease given up. The lease lapses, and the HealthMonitor takes the node off the bus.
+        // SIGKILL: no close, no lease given up, and the node stays ok: only its lease lapsing takes it off the bus.
         await harness.Services.Single(s => s.BaseAddress == streamApi).KillAsync();
         await node.WaitForEndAsync(Limit);
         await using var redis = await harness.Redis.ConnectAsync();
         var registry = new NodeRegistry(redis);
+        Assert.Equal(NodeStatus.Ok, (await registry.GetAsync(node.Id))!.Status);
+        // The lease would live three of the long heartbeats; nobody renews it any more, so its lapse is played at once.
+        Assert.True(await redis.GetDatabase().KeyExpireAsync(RegistryKeys.StreamLease(node.Id), TimeSpan.FromMilliseconds(1)),
+            "the killed control API gave its stream's lease up");
         await Eventually.HoldsAsync(async () => (await registry.GetAsync(node.Id))?.Status == NodeStatus.Unavailable, Limit,
             () => "the node stayed ok with its control API dead\n" + harness.Logs);
         // The log line follows the registry write, and reaches the test through the process's output.
