@@ -76,7 +76,7 @@ class StreamNodeTests(unittest.TestCase):
     @needs_open_proxy
     def test_keepalives_arrive_on_a_quiet_stream(self) -> None:
         node = self.stream_node(open_proxy(), unique("py.stream.quiet"))
-        # The harness sets the heartbeat to one second.
+        # The harness sets the heartbeat to five seconds.
         eventually(lambda: node.stream.keepalives >= 2, lambda: f"{node.stream.keepalives} keepalives")
         self.assertEqual(1, node.stream.opened)
 

@@ -105,7 +105,7 @@ describe("a stream node on the open proxy", { skip: withoutOpenProxy }, () => {
 
   it("gets keepalives on a quiet stream", async () => {
     const node = await streamNode(openProxy(), unique("ts.stream.quiet"));
-    // The harness sets the heartbeat to one second.
+    // The harness sets the heartbeat to five seconds.
     await eventually(() => node.stream.keepalives >= 2, () => `${node.stream.keepalives} keepalives`);
     assert.equal(node.stream.opened, 1);
   });

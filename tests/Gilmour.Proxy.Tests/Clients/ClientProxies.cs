@@ -5,7 +5,7 @@ namespace Gilmour.Proxy.Tests.Clients;
 /// <summary>
 /// The two real proxies the client packages' suites run against, each with its own redis-server and three services:
 /// one open (no API key), one secured by <see cref="ApiKey"/>. Both probe node health every second (the suites wait
-/// for a node to turn dirty and back) and write a stream keepalive every second.
+/// for a node to turn dirty and back) and write a stream keepalive every five seconds (the suites count two).
 /// </summary>
 public sealed class ClientProxies : IAsyncLifetime
 {
@@ -15,7 +15,13 @@ public sealed class ClientProxies : IAsyncLifetime
     {
         ["Gilmour__HealthMonitor__IntervalSeconds"] = "1",
         ["Gilmour__HealthMonitor__ProbeTimeoutSeconds"] = "0.8",
-        ["Gilmour__ControlApi__StreamHeartbeatSeconds"] = "1",
+        // The suites need dirty only, which a refused connection makes at once whatever the threshold: probes slowed
+        // by the machine's load must not turn a node unavailable, and its requests 404, meanwhile.
+        ["Gilmour__HealthMonitor__FailureThreshold"] = "10",
+        // Keepalives the suites can count well within their patience. The lease lives three heartbeats: only a
+        // ControlApi that misses renewals for about two of them, far longer than a loaded machine stalls it, lets it
+        // lapse and its stream nodes go off the bus.
+        ["Gilmour__ControlApi__StreamHeartbeatSeconds"] = "5",
     };
 
     public ProxyHarness Open { get; private set; } = null!;
