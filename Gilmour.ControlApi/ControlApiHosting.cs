@@ -99,6 +99,11 @@ public static class ControlApiHosting
         app.UseFastEndpoints(config =>
         {
             ControlApiJson.Configure(config.Serializer.Options);
+            var jsonOptions = config.Serializer.Options;
+            config.Serializer.RequestDeserializer = (request, type, context, cancellationToken) =>
+                BufferedBodyReader.ReadAsync(request, type, context?.Options ?? jsonOptions, cancellationToken);
+            config.Serializer.ResponseSerializer = (response, answer, contentType, context, cancellationToken) =>
+                AnswerSerializer.WriteAsync(response, answer, contentType, context?.Options ?? jsonOptions, cancellationToken);
             config.Endpoints.Configurator = endpoint => endpoint.AllowAnonymous();
             config.Errors.ProducesMetadataType = typeof(ErrorAnswer);
             config.Errors.StatusCode = StatusCodes.Status400BadRequest;

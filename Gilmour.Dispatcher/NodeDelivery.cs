@@ -153,12 +153,16 @@ public sealed partial class NodeDelivery(IHttpClientFactory httpClients, Deliver
     }
 
     /// <summary>The node's body as reply data: the JSON it holds when it parses, else the body as a JSON string.</summary>
+    /// <remarks>
+    /// The reply keeps the body's array (this delivery's own) rather than a copy of it, and leaves its document undisposed
+    /// so that the collector, not the shared pool, takes back the index it rented (see MessageCodec.Decode).
+    /// </remarks>
     internal static JsonElement AsData(byte[] body)
     {
         if (body.Length == 0) return EmptyText;
         try
         {
-            return JsonSerializer.Deserialize(body, GilmourJson.Default.JsonElement);
+            return JsonDocument.Parse(body).RootElement;
         }
         catch (JsonException)
         {

@@ -15,6 +15,8 @@ public static class MessageCodec
     // \uXXXX escapes. The payload is never embedded in HTML, so the relaxed encoder is safe here.
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    private static readonly JsonDocumentOptions DocumentOptions = new() { AllowTrailingCommas = false, MaxDepth = 256 };
+
     // Every request, reply and signal is encoded on the hot path: one reusable buffer and writer per thread
     // leave the returned array as the only allocation.
     private const int RetainedBufferLimit = 64 * 1024;
@@ -68,17 +70,22 @@ public static class MessageCodec
     /// Decodes a payload. Anything that is not a JSON object with at least one of data/code/sender becomes the
     /// data of a message with no code and no sender (a bare Ruby value, or even text that is not JSON).
     /// </summary>
-    public static Message Decode(ReadOnlySpan<byte> payload)
+    /// <remarks>
+    /// The message keeps <paramref name="payload"/>'s bytes instead of copying them (a RedisValue owns its array, and
+    /// nothing writes to it again), and its document is never disposed on purpose: the index it rents, as large as
+    /// the payload, is then the collector's to free, where a returned one would stay cached in the shared pool
+    /// (one per thread and size) long after a burst of large messages.
+    /// </remarks>
+    public static Message Decode(ReadOnlyMemory<byte> payload)
     {
         JsonElement root;
         try
         {
-            var reader = new Utf8JsonReader(payload, new JsonReaderOptions { AllowTrailingCommas = false, MaxDepth = 256 });
-            root = JsonElement.ParseValue(ref reader);
+            root = JsonDocument.Parse(payload, DocumentOptions).RootElement;
         }
         catch (JsonException)
         {
-            return new Message(JsonSerializer.SerializeToElement(System.Text.Encoding.UTF8.GetString(payload), Json.GilmourJson.Default.String), null, "");
+            return new Message(JsonSerializer.SerializeToElement(System.Text.Encoding.UTF8.GetString(payload.Span), Json.GilmourJson.Default.String), null, "");
         }
 
         if (root.ValueKind != JsonValueKind.Object) return new Message(root, null, "");

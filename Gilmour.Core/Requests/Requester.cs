@@ -234,7 +234,7 @@ public sealed class Requester : IAsyncDisposable
         if (name.Length <= Channels.ResponsePrefix.Length) return;
         // A reply that arrives after its request timed out finds nothing and is dropped.
         if (!_pendingBySpan.TryGetValue(name.AsSpan(Channels.ResponsePrefix.Length), out var reply)) return;
-        var message = MessageCodec.Decode(((ReadOnlyMemory<byte>)payload).Span);
+        var message = MessageCodec.Decode((ReadOnlyMemory<byte>)payload);
         // A reply without a code is a bare value (Ruby may publish one): its data is the answer.
         reply.TrySetResult(new Reply(message.Data, message.Code ?? Codes.Ok));
     }

@@ -114,7 +114,7 @@ internal abstract class ResponderSubscription : IAsyncDisposable
         var sender = "";
         try
         {
-            var message = MessageCodec.Decode(((ReadOnlyMemory<byte>)payload).Span);
+            var message = MessageCodec.Decode((ReadOnlyMemory<byte>)payload);
             sender = message.Sender;
             await HandleAsync(new IncomingMessage(Channels.TopicOf(concrete), concrete, message));
         }

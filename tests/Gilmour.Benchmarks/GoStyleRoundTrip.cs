@@ -37,7 +37,7 @@ public sealed class GoStyleRoundTrip(string name, ICommandConnections commands, 
             var message = MessageCodec.Encode(new Message(payload.Data, Codes.Ok, sender));
             await commands.DoAsync(db => db.PublishAsync(RedisChannel.Literal(_channel), message));
             var answer = await reply.Task.WaitAsync(Timeout, cancellationToken);
-            return MessageCodec.Decode(((ReadOnlyMemory<byte>)answer).Span).Code == Codes.Ok;
+            return MessageCodec.Decode((ReadOnlyMemory<byte>)answer).Code == Codes.Ok;
         }
         finally
         {

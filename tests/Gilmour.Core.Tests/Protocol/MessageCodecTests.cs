@@ -127,7 +127,7 @@ public sealed class MessageCodecTests
     [Fact]
     public void Survives_invalid_utf8()
     {
-        var message = MessageCodec.Decode([(byte)'"', 0xff, 0xfe, (byte)'"']);
+        var message = MessageCodec.Decode(new byte[] { (byte)'"', 0xff, 0xfe, (byte)'"' });
 
         Assert.Equal(JsonValueKind.String, message.Data.ValueKind);
         Assert.Equal("", message.Sender);

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Gilmour.ControlApi.Messaging;
+using Gilmour.Json;
 
 namespace Gilmour.ControlApi.Features.Publishing.Request;
 
@@ -26,6 +28,11 @@ public sealed record PublishRequestResponse(
     IReadOnlyList<ReplyView> Messages,
     int Code,
     int Length,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? TimeoutCapped = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? TimeoutCapped = null) : ISizedAnswer
+{
+    /// <summary>The messages' data as read, and room for the fields around them.</summary>
+    [JsonIgnore]
+    public int SizeHint => Messages.Sum(m => JsonValueSize.Of(m.Data) + 32) + 96;
+}
 
 public sealed record ReplyView(JsonElement Data, int Code);
