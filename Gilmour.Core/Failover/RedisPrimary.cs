@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using StackExchange.Redis;
@@ -34,11 +33,16 @@ public sealed class RedisPrimary
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(50);
     private static readonly ConditionalWeakTable<IConnectionMultiplexer, RedisPrimary> Primaries = new();
 
-    private readonly SubscriptionFollower _subscriptions;
-    private long _changedAt;
+    /// <summary>What <see cref="_changedAt"/> holds before the first connection change (no clock's timestamp).</summary>
+    private const long Unchanged = long.MinValue;
 
-    private RedisPrimary(IConnectionMultiplexer redis)
+    private readonly SubscriptionFollower _subscriptions;
+    private readonly TimeProvider _time;
+    private long _changedAt = Unchanged;
+
+    private RedisPrimary(IConnectionMultiplexer redis, TimeProvider time)
     {
+        _time = time;
         _subscriptions = new SubscriptionFollower(redis.GetSubscriber());
         redis.ConnectionFailed += (_, _) => Changed();
         redis.ConnectionRestored += (_, _) =>
@@ -57,7 +61,22 @@ public sealed class RedisPrimary
     public static RedisPrimary Of(IConnectionMultiplexer redis)
     {
         ArgumentNullException.ThrowIfNull(redis);
-        return Primaries.GetValue(redis, static redis => new RedisPrimary(redis));
+        return Primaries.GetValue(redis, static redis => new RedisPrimary(redis, TimeProvider.System));
+    }
+
+    /// <summary>
+    /// The primary of <paramref name="redis"/>'s deployment, timing <see cref="Settling"/> on <paramref name="time"/>:
+    /// the instance keeps the clock it was made with, so this comes before anything else uses the multiplexer.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">the multiplexer's instance was made with another clock.</exception>
+    internal static RedisPrimary Of(IConnectionMultiplexer redis, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(time);
+        var primary = Primaries.GetValue(redis, redis => new RedisPrimary(redis, time));
+        return ReferenceEquals(primary._time, time)
+            ? primary
+            : throw new InvalidOperationException("this multiplexer's RedisPrimary was made earlier, with another clock");
     }
 
     /// <summary>True within <see cref="SettleTime"/> of a connection lost, restored or reconfigured.</summary>
@@ -66,7 +85,7 @@ public sealed class RedisPrimary
         get
         {
             var changedAt = Volatile.Read(ref _changedAt);
-            return changedAt != 0 && Stopwatch.GetElapsedTime(changedAt) < SettleTime;
+            return changedAt != Unchanged && _time.GetElapsedTime(changedAt) < SettleTime;
         }
     }
 
@@ -169,5 +188,5 @@ public sealed class RedisPrimary
     private static bool Retryable(Exception failure, bool repeatable) =>
         repeatable ? CommandFailure.ConnectionLost(failure) : CommandFailure.NotRun(failure);
 
-    private void Changed() => Volatile.Write(ref _changedAt, Stopwatch.GetTimestamp());
+    private void Changed() => Volatile.Write(ref _changedAt, _time.GetTimestamp());
 }

@@ -56,21 +56,38 @@ public sealed class RedisPrimaryTests
     {
         await using var bus = await Bus.StartAsync(FreePort.Next());
         var requesterConnection = await bus.ConnectAsync(FailFast);
+        // The settle window runs on a clock that stands still until the test moves it: however late the responder
+        // comes back on a slow machine, the request is still right after the reconnect.
+        var clock = new ManualClock();
+        var primary = RedisPrimary.Of(requesterConnection, clock);
+        // Added after RedisPrimary's own handler, which therefore has seen the event when this one fires.
+        var restored = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        requesterConnection.ConnectionRestored += (_, _) => restored.TrySetResult();
         await using var requester = new Requester(requesterConnection);
         await requester.StartAsync();
 
         // Redis restarts empty: nobody subscribes there until the responder comes back, a little later.
         await bus.Server.StopAsync();
         await bus.Server.StartAsync();
-        await Eventually.HoldsAsync(() => requesterConnection.IsConnected, TimeSpan.FromSeconds(10));
-        Assert.True(RedisPrimary.Of(requesterConnection).Settling);
+        await restored.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(primary.Settling);
+        var admin = await bus.RawAsync();
         var request = requester.RequestAsync("late.echo", JsonText.Element("1"), TimeSpan.FromSeconds(20));
-        await Task.Delay(500);
+        // Each ask runs PUBSUB NUMSUB once on the server: a second one means the request found nobody listening and
+        // is asking again instead of answering 404. Only now does the responder come back.
+        await Eventually.HoldsAsync(async () => (await admin.CommandCallsAsync()).GetValueOrDefault("pubsub|numsub") >= 2,
+            TimeSpan.FromSeconds(10), () => $"the request did not ask again: {(request.IsCompletedSuccessfully ? $"answered {request.Result.Code}" : request.Status)}");
+        // Its reply needs the requester's reply pattern back on the server, which follows the reconnect on its own.
+        await Eventually.HoldsAsync(async () => (long)(await admin.CommandAsync("PUBSUB", "NUMPAT"))! == 1, TimeSpan.FromSeconds(10));
         await using var responder = new Responder(await bus.ConnectAsync(FailFast));
         await responder.ReplyAsync("late.echo", "g", (message, _) => Task.FromResult(new Reply(message.Message.Data, Codes.Ok)), TimeSpan.FromSeconds(20));
 
         var reply = await request;
 
         Assert.Equal(Codes.Ok, reply.Code);
+        // Once the window is over, nobody listening is a 404 again, on the clock the window was read on.
+        clock.Advance(RedisPrimary.SettleTime);
+        Assert.False(primary.Settling);
+        Assert.Equal(Codes.NoSubscriber, (await requester.RequestAsync("absent.echo", JsonText.Element("1"), TimeSpan.FromSeconds(20))).Code);
     }
 }

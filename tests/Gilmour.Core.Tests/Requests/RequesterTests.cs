@@ -57,12 +57,12 @@ public sealed class RequesterTests(ITestOutputHelper output)
         await using var requester = new Requester(await bus.ConnectAsync());
         await requester.StartAsync();
         var admin = await bus.RawAsync();
-        var before = await CommandCallsAsync(admin);
+        var before = await admin.CommandCallsAsync();
 
         var reply = await requester.RequestAsync("nobody.serves", JsonText.Element("1"), FarBeyondTheWait).WaitAsync(Generous);
 
         Assert.Equal(404, reply.Code);
-        var after = await CommandCallsAsync(admin);
+        var after = await admin.CommandCallsAsync();
         Assert.Equal(1, after.GetValueOrDefault("pubsub|numsub") - before.GetValueOrDefault("pubsub|numsub"));
         Assert.Equal(0, after.GetValueOrDefault("publish") - before.GetValueOrDefault("publish"));
     }
@@ -158,11 +158,11 @@ public sealed class RequesterTests(ITestOutputHelper output)
         var admin = await bus.RawAsync();
 
         Assert.Equal(1L, await admin.CommandAsync("PUBSUB", "NUMPAT"));
-        var before = await CommandCallsAsync(admin);
+        var before = await admin.CommandCallsAsync();
         const int Requests = 1_000;
         for (var i = 0; i < Requests; i++)
             Assert.Equal(200, (await requester.RequestAsync("ping", JsonText.Element("null"), Generous)).Code);
-        var after = await CommandCallsAsync(admin);
+        var after = await admin.CommandCallsAsync();
 
         long Delta(string command) => after.GetValueOrDefault(command) - before.GetValueOrDefault(command);
         // Per request: the requester's one script call (NUMSUB and PUBLISH on the server), the responder's lock
@@ -320,20 +320,5 @@ public sealed class RequesterTests(ITestOutputHelper output)
         {
             return -1;
         }
-    }
-
-    private static async Task<Dictionary<string, long>> CommandCallsAsync(RespClient admin)
-    {
-        var info = RespClient.Text(await admin.CommandAsync("INFO", "commandstats"));
-        var calls = new Dictionary<string, long>();
-        foreach (var line in info.Split("\r\n"))
-        {
-            // cmdstat_publish:calls=2000,usec=...
-            if (!line.StartsWith("cmdstat_", StringComparison.Ordinal)) continue;
-            var name = line["cmdstat_".Length..line.IndexOf(':')];
-            var value = line[(line.IndexOf("calls=", StringComparison.Ordinal) + "calls=".Length)..];
-            calls[name] = long.Parse(value[..value.IndexOf(',')]);
-        }
-        return calls;
     }
 }

@@ -87,6 +87,22 @@ public sealed class RespClient : IAsyncDisposable
         return await ReadValueAsync(limit.Token);
     }
 
+    /// <summary>INFO commandstats: how many times the server ran each command ("publish", "pubsub|numsub"), scripts' own included.</summary>
+    public async Task<Dictionary<string, long>> CommandCallsAsync()
+    {
+        var info = Text(await CommandAsync("INFO", "commandstats"));
+        var calls = new Dictionary<string, long>();
+        foreach (var line in info.Split("\r\n"))
+        {
+            // cmdstat_publish:calls=2000,usec=...
+            if (!line.StartsWith("cmdstat_", StringComparison.Ordinal)) continue;
+            var name = line["cmdstat_".Length..line.IndexOf(':')];
+            var value = line[(line.IndexOf("calls=", StringComparison.Ordinal) + "calls=".Length)..];
+            calls[name] = long.Parse(value[..value.IndexOf(',')]);
+        }
+        return calls;
+    }
+
     public static string Text(object? value) => value switch
     {
         byte[] bytes => Encoding.UTF8.GetString(bytes),
