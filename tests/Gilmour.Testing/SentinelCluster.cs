@@ -15,13 +15,8 @@ public sealed record PrimarySwitch(long Timestamp, int NewPrimaryPort);
 /// </summary>
 public sealed record PrimaryKill(long Before, long After)
 {
-    /// <summary>
-    /// Sent before the primary was surely dead (or within <paramref name="unnoticed"/> after: a client writes on a
-    /// connection it has not yet seen close, and cannot know whether the server read it) and answered after it may
-    /// have died.
-    /// </summary>
-    public bool Caught(long sent, long answered, TimeSpan unnoticed = default) =>
-        sent <= After + (long)(unnoticed.TotalSeconds * Stopwatch.Frequency) && answered >= Before;
+    /// <summary>Sent before the primary was surely dead and answered after it may have died: in flight at the kill.</summary>
+    public bool Caught(long sent, long answered) => sent <= After && answered >= Before;
 }
 
 /// <summary>

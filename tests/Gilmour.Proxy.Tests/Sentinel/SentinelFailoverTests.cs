@@ -10,11 +10,17 @@ namespace Gilmour.Proxy.Tests.Sentinel;
 
 /// <summary>
 /// The three services connected through three real Sentinels to a primary and its replica, under 8 clients that
-/// alternate requests and signals; the primary is SIGKILLed. The proxy serves again soon after the Sentinels promote
-/// the replica, only calls in flight at the kill may fail (503 or 499, never a 404 for the live topic), no call waits
-/// past its own time plus a second, every signal answered 200 reaches its slot, once, and every subscription (the
+/// alternate requests and signals; the primary is SIGKILLed. The proxy serves again after the Sentinels promote the
+/// replica; every call is answered by the proxy itself; a failure is a 503 or 499 (never a 404 for the live topic),
+/// either of a call whose connection died under it or of one that waited out its own time, and none
+/// once the proxy served again; every signal answered 200 reaches its slot, once, and every subscription (the
 /// dispatcher's, the ControlApi's reply pattern) is on the new primary.
 /// </summary>
+/// <remarks>
+/// Only the order of events and lower bounds on durations are checked: how long the proxy takes to react is the
+/// machine's, and a loaded one would fail any upper bound by chance. The HTTP client's own limit, far beyond every
+/// call's time, is what keeps a call from hanging.
+/// </remarks>
 [Collection(Failovers.Name)]
 public sealed class SentinelFailoverTests(ITestOutputHelper output)
 {
@@ -23,18 +29,8 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
     private const string Topic = "ha.echo";
     private const string Slot = "ha.events";
 
-    /// <summary>
-    /// How long after the Sentinels announced the new primary the proxy may take to serve again: one second is the
-    /// aim; the rest is room for a loaded two-core machine (a command parked on the dead primary's connection until its
-    /// 5 s timeout would exceed it by far).
-    /// </summary>
-    private static readonly TimeSpan ServedAgainAfterSwitch = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// How long after the primary's exit a service may still write on its connection before it reads the close: a
-    /// call sent then went out on a connection that was already gone, and counts as caught by the kill.
-    /// </summary>
-    private static readonly TimeSpan Unnoticed = TimeSpan.FromMilliseconds(500);
+    /// <summary>How much earlier than its due time the proxy's timer for a call may fire.</summary>
+    private static readonly TimeSpan TimerGranularity = TimeSpan.FromMilliseconds(50);
 
     private static readonly Dictionary<string, string> Settings = new()
     {
@@ -90,25 +86,33 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
             slowest signal {calls.Where(c => c.Kind == Publish.Signal).Max(c => c.Took).TotalSeconds:F2} s
             """);
 
-        // No 404 for the live topic, ever; failures are 503 or 499, only of calls the kill caught in flight (or
-        // whose whole time passed before the proxy served again).
+        // No 404 for the live topic, ever. Every failure is the proxy's own answer, a 503 or a 499 with its JSON body:
+        // none is the HTTP client giving up (status 0), so nothing waited for the dead primary past the client's limit.
         Assert.DoesNotContain(calls, c => c.Status == 404);
         Assert.All(failures, c =>
         {
+            Assert.True(c.Status != 0, $"{c.Kind} {c.Sequence} got no answer from the proxy: {c.Body}");
             Assert.True(c.Status is 503 or 499, $"{c.Kind} {c.Sequence} answered {c.Status}: {c.Body}");
-            var timeLeftAfterServedAgain = Stopwatch.GetElapsedTime(c.Sent, servedAgain) < TimeSpan.FromSeconds(RequestTimeoutSeconds);
-            Assert.True(kill.Caught(c.Sent, c.Answered, Unnoticed) || !timeLeftAfterServedAgain,
-                $"{c.Kind} {c.Sequence} sent {Stopwatch.GetElapsedTime(killedAt, c.Sent).TotalSeconds:F2} s after the kill failed: {c.Status} {c.Body}");
+            Assert.True(ProxyMade(c), $"{c.Kind} {c.Sequence} answered {c.Status} without the proxy's body: {c.Body}");
         });
+        // Once the proxy served again, nothing fails: no call sent after the first 200 since the kill was answered.
+        Assert.All(failures, c => Assert.True(c.Sent < servedAgain,
+            $"{c.Kind} {c.Sequence} sent {Stopwatch.GetElapsedTime(servedAgain, c.Sent).TotalSeconds:F2} s after the proxy served again failed: {c.Status} {c.Body}"));
+        // The kill catches at most one call of each client in flight.
         Assert.True(failures.Count(c => c.Kind != Publish.Probe && kill.Caught(c.Sent, c.Answered)) <= Clients);
-        // Nothing waits past its own time plus a second (a signal's time is the wait for a primary).
-        Assert.All(calls, c =>
+        // A failure that came before its own time ran out had the connection die under it (the call may have reached the
+        // dead primary, so it was not sent again); every later call waits for a primary instead. So once the proxy
+        // answered the first of them it knew the connection was gone, and no call sent after that fails early; and a
+        // client, one call at a time, meets that at most once.
+        var early = failures.Where(c => c.Took < OwnTime(c) - TimerGranularity).ToList();
+        if (early.Count > 0)
         {
-            var own = c.Kind == Publish.Signal ? Gilmour.Failover.RedisPrimary.DefaultWait : TimeSpan.FromSeconds(RequestTimeoutSeconds);
-            Assert.True(c.Took <= own + TimeSpan.FromSeconds(1), $"{c.Kind} {c.Sequence} took {c.Took.TotalSeconds:F2} s: {c.Status} {c.Body}");
-        });
-        Assert.True(fromSwitch <= ServedAgainAfterSwitch,
-            $"served again {fromSwitch.TotalSeconds:F2} s after the switch was announced\n{Summary(calls, killedAt)}\n{harness.Logs}");
+            var firstEarly = early.Min(c => c.Answered);
+            Assert.All(early, c => Assert.True(c.Sent < firstEarly,
+                $"{c.Kind} {c.Sequence} sent {Stopwatch.GetElapsedTime(killedAt, c.Sent).TotalSeconds:F2} s after the kill failed after {c.Took.TotalSeconds:F2} s, before its time: {c.Status} {c.Body}"));
+        }
+        Assert.True(early.Count(c => c.Kind != Publish.Probe) <= Clients,
+            $"{early.Count(c => c.Kind != Publish.Probe)} calls of the clients failed before their time\n{Summary(calls, killedAt)}");
         // Exactly once: nothing lost, nothing twice (the lock and the claim taken on the old primary do not let the
         // new one deliver a message again).
         Assert.Empty(signalled.Except(delivered));
@@ -123,6 +127,27 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
         Assert.Equal(1, (long)numsub[1]);
         Assert.Equal(1, (long)numsub[3]);
         Assert.True((long)await database.ExecuteAsync("PUBSUB", "NUMPAT") >= 1, "the ControlApi's reply pattern is not on the new primary");
+    }
+
+    /// <summary>How long the proxy may spend on a call: a request's timeout; for a signal, the wait for a primary.</summary>
+    private static TimeSpan OwnTime(Call call) =>
+        call.Kind == Publish.Signal ? Gilmour.Failover.RedisPrimary.DefaultWait : TimeSpan.FromSeconds(RequestTimeoutSeconds);
+
+    /// <summary>The proxy's own failure body: <c>{"status": message}</c> for a 503, the timed-out reply for a 499.</summary>
+    private static bool ProxyMade(Call call)
+    {
+        try
+        {
+            using var body = JsonDocument.Parse(call.Body);
+            var root = body.RootElement;
+            return call.Status == 503
+                ? root.ValueKind == JsonValueKind.Object && root.TryGetProperty("status", out var status) && status.ValueKind == JsonValueKind.String
+                : root.ValueKind == JsonValueKind.Object && root.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.Number && code.GetInt32() == 499;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static HashSet<int> Numbers(IEnumerable<Delivery> deliveries) =>
