@@ -1,3 +1,4 @@
+using Gilmour.Proxy.Tests.HealthMonitor;
 using Gilmour.Proxy.Tests.Support;
 using Gilmour.Testing;
 using StackExchange.Redis;
@@ -45,15 +46,13 @@ public sealed class HealthFlapTests(ITestOutputHelper output)
         output.WriteLine($"{node.HealthProbes - probesBefore} probes during {Flaps} flaps");
 
         // Whatever the races left in the registry and the dispatcher, a monitor must bring it in line with the node's
-        // health. It is one with room for a loaded machine: a probe timeout of 0.29 s is missed now and then, and a
-        // node that is healthy must then stay ok through every check below. The flapping one is killed mid-stride.
+        // health. It is one with HealthProxy's settings: a probe timeout of 0.29 s is missed now and then on a loaded
+        // machine, while one near a two-second interval, missed three times in a row, takes a stall of several seconds,
+        // and a node that is healthy must stay ok through every check below. The flapping one is killed mid-stride.
         await harness.Service(ProxyHarness.HealthMonitor).KillAsync();
-        var settling = await ServiceProcess.StartAsync(ProxyHarness.HealthMonitor, harness.Redis.ConnectionString, new Dictionary<string, string>(harness.Settings)
-        {
-            ["Gilmour__HealthMonitor__IntervalSeconds"] = "1",
-            ["Gilmour__HealthMonitor__ProbeTimeoutSeconds"] = "0.9",
-            ["Gilmour__HealthMonitor__FailureThreshold"] = "3",
-        });
+        var settings = new Dictionary<string, string>(harness.Settings);
+        foreach (var (key, value) in HealthProxy.Settings) settings[key] = value;
+        var settling = await ServiceProcess.StartAsync(ProxyHarness.HealthMonitor, harness.Redis.ConnectionString, settings);
         lock (harness.Services) harness.Services.Add(settling);
 
         node.HealthStatus = 500;

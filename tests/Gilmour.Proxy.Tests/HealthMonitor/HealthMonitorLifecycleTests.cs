@@ -26,7 +26,7 @@ public sealed class HealthMonitorLifecycleTests(ITestOutputHelper output)
         await proxy.StartServiceAsync(ProxyHarness.HealthMonitor);
         // The dead monitor's lease runs out (half an interval), then the new one probes.
         var probes = node.HealthProbes;
-        await Eventually.HoldsAsync(() => node.HealthProbes > probes + 1, TimeSpan.FromSeconds(15), () => proxy.Logs);
+        await Eventually.HoldsAsync(() => node.HealthProbes > probes + 1, TimeSpan.FromSeconds(30), () => proxy.Logs);
 
         Assert.Equal(NodeStatus.Ok, await bus.StatusAsync(id));
         Assert.Equal(1, await bus.ListenersAsync(Channels.Request(service)));

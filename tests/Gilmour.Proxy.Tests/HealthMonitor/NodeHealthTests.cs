@@ -80,12 +80,25 @@ public sealed class NodeHealthTests(HealthProxy fixture) : IClassFixture<HealthP
         var service = DeliveryProxy.Topic("sluggish");
         var id = await Proxy.Control.RegisterNodeAsync(node.Port, Service(service, "/s"));
 
-        node.HealthDelay = TimeSpan.FromSeconds(2);
+        // Far slower than the probe timeout, so that no probe from here on is answered in time, however loaded the machine.
+        node.HealthDelay = HealthProxy.ProbeTimeout * 15;
         // Every probe counted from here on is slow; one counted just before may be slow too.
         var probes = node.HealthProbes;
         await Bus.StatusBecomesAsync(id, NodeStatus.Unavailable, logs: () => Proxy.Logs);
-        Assert.True(node.HealthProbes - probes >= HealthProxy.FailureThreshold - 1,
-            $"unavailable after {node.HealthProbes - probes} slow probes; the threshold is {HealthProxy.FailureThreshold}");
+        Assert.True(node.HealthProbes > probes, $"unavailable before any slow probe\n{Proxy.Logs}");
+
+        // The monitor logs every failed probe, then the change of status the last of them made. A probe that a stall of
+        // the machine failed before the slow ones only adds to the failures logged, so FailureThreshold is a lower bound.
+        var monitor = Proxy.Service(ProxyHarness.HealthMonitor);
+        var changed = $"Node {id} went from ok to unavailable: health check ";
+        await Eventually.HoldsAsync(() => monitor.Output.Contains(changed, StringComparison.Ordinal), TimeSpan.FromSeconds(15),
+            () => $"the change to unavailable was not logged\n{Proxy.Logs}");
+        var lines = monitor.Output.Split('\n');
+        var change = lines.First(line => line.Contains(changed, StringComparison.Ordinal));
+        Assert.Contains("no answer within", change);
+        var failures = lines.TakeWhile(line => line != change).Count(line => line.Contains($"Health check of node {id} failed", StringComparison.Ordinal));
+        Assert.True(failures >= HealthProxy.FailureThreshold,
+            $"unavailable after {failures} failed probes; the threshold is {HealthProxy.FailureThreshold}\n{monitor.Output}");
         await Bus.ListenersBecomeAsync(Channels.Request(service), 0, logs: () => Proxy.Logs);
 
         node.HealthDelay = TimeSpan.Zero;
