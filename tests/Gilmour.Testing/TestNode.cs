@@ -46,9 +46,11 @@ public sealed class TestNode : IAsyncDisposable
     public int HealthProbes => _healthProbes;
     private int _healthProbes;
 
-    /// <summary>When each health probe arrived (<see cref="System.Diagnostics.Stopwatch"/> timestamps), oldest first.</summary>
-    public IReadOnlyList<long> HealthProbeTimes { get { lock (_healthProbeTimes) return [.. _healthProbeTimes]; } }
-    private readonly List<long> _healthProbeTimes = [];
+    /// <summary>
+    /// Runs as each health probe arrives, before it is answered: the prober is still waiting on the connection then,
+    /// so a test can tell which process holds its other end (<see cref="SocketOwner"/>).
+    /// </summary>
+    public Action<ConnectionInfo>? HealthProbeArrived { get; set; }
 
     /// <summary>Response writes that failed because the proxy had closed the connection (a timed-out delivery).</summary>
     public IReadOnlyList<Exception> WriteFailures { get { lock (_writeFailures) return _writeFailures.ToList(); } }
@@ -115,7 +117,7 @@ public sealed class TestNode : IAsyncDisposable
         var path = context.Request.Path.Value ?? "/";
         if (HttpMethods.IsGet(context.Request.Method) && path == HealthPath)
         {
-            lock (_healthProbeTimes) _healthProbeTimes.Add(System.Diagnostics.Stopwatch.GetTimestamp());
+            HealthProbeArrived?.Invoke(context.Connection);
             Interlocked.Increment(ref _healthProbes);
             if (HealthDelay > TimeSpan.Zero)
             {
