@@ -15,20 +15,26 @@ public static class ContainerRuntimeProbe
 
     /// <summary>The first runtime whose engine answers (name and server version), or null and why not.</summary>
     /// <param name="preferred">ASPIRE_CONTAINER_RUNTIME when set: the only runtime Aspire would use.</param>
-    public static (string? Runtime, string Problem) FindHealthy(string? preferred)
+    public static (string? Runtime, string Problem) FindHealthy(string? preferred) => FindHealthy(preferred, Limit);
+
+    /// <summary>
+    /// <see cref="FindHealthy(string?)"/> with <paramref name="limit"/> for each runtime to answer instead of
+    /// <see cref="Limit"/>: tests give a stub that answers all the time a loaded machine needs, and one that hangs little.
+    /// </summary>
+    internal static (string? Runtime, string Problem) FindHealthy(string? preferred, TimeSpan limit)
     {
         string[] candidates = string.IsNullOrWhiteSpace(preferred) ? ["docker", "podman"] : [preferred];
         var problems = new List<string>();
         foreach (var runtime in candidates)
         {
-            var (version, problem) = ServerVersion(runtime);
+            var (version, problem) = ServerVersion(runtime, limit);
             if (version is not null) return ($"{runtime} {version}", "");
             problems.Add($"{runtime}: {problem}");
         }
         return (null, "no healthy container runtime (" + string.Join("; ", problems) + ")");
     }
 
-    private static (string? Version, string Problem) ServerVersion(string runtime)
+    private static (string? Version, string Problem) ServerVersion(string runtime, TimeSpan limit)
     {
         var info = new ProcessStartInfo(runtime)
         {
@@ -55,10 +61,10 @@ public static class ContainerRuntimeProbe
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        if (!process.WaitForExit(Limit))
+        if (!process.WaitForExit(limit))
         {
             process.Kill(entireProcessTree: true);
-            return (null, $"no answer within {Limit.TotalSeconds:0} s");
+            return (null, $"no answer within {limit.TotalSeconds:0.###} s");
         }
         process.WaitForExit(); // flushes the last output lines
         string version, errors;
