@@ -206,6 +206,27 @@ public sealed class PublishingTests(ProxyFixture proxy) : IClassFixture<ProxyFix
         Assert.False(within.Headers.Contains("Gilmour-Timeout-Capped"));
     }
 
+    [Fact]
+    public async Task A_large_reply_is_answered_whole_with_its_length_and_the_data_exactly_as_the_node_wrote_it()
+    {
+        var publisher = await RegisterPublisherAsync();
+        var server = await proxy.StartNodeAsync();
+        // Large enough to be written from one buffer; non-ASCII text and escapes must come through as they were.
+        var data = $$"""{"text":"{{new string('x', 200_000)}}","name":"Zoë \"quoted\" <tag>","n":[1,2.5,null]}""";
+        server.Handle("/large", _ => new NodeAnswer(200, data));
+        await proxy.Control.RegisterNodeAsync(server.Port, """{"services":[{"topic":"roundtrip.large","group":"g","path":"/large"}]}""");
+
+        using var response = await proxy.Control.PostAsync($"/request/{publisher}",
+            new StringContent("""{"topic":"roundtrip.large"}""", System.Text.Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal(body.Length, response.Content.Headers.ContentLength);
+        Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+        Assert.Equal($$"""{"messages":[{"data":{{data}},"code":200}],"code":200,"length":1}""", System.Text.Encoding.UTF8.GetString(body));
+    }
+
     private static string? AnsweredBy(Answer answer) =>
         answer.Headers.TryGetValues("Gilmour-Answered-By", out var values) ? Assert.Single(values) : null;
 
