@@ -19,10 +19,11 @@ public static class AnswerSerializer
     {
         if (answer is null) return Task.CompletedTask;
         var mediaType = $"{contentType}; charset=utf-8";
-        if (answer is not ISizedAnswer { SizeHint: >= BufferedFrom } sized)
-            return response.WriteAsJsonAsync(answer, options, mediaType, cancellationToken);
+        // Read once: an answer sums its messages' sizes to give it.
+        var sizeHint = (answer as ISizedAnswer)?.SizeHint ?? 0;
+        if (sizeHint < BufferedFrom) return response.WriteAsJsonAsync(answer, options, mediaType, cancellationToken);
 
-        var buffer = new ArrayBufferWriter<byte>(sized.SizeHint);
+        var buffer = new ArrayBufferWriter<byte>(sizeHint);
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
                {
                    Encoder = options.Encoder,
